@@ -1,0 +1,229 @@
+/**
+ * @module Configuration: the `Config` type and `loadConfig()`, YAML text to a validated, frozen object.
+ *
+ * Every key has a default, so an empty file (or one that gives only `filters:`) is valid. An
+ * unknown key, a wrong type or a bad URL is a {@linkcode ConfigError} that names the key path and,
+ * where the YAML parser knows it, the line.
+ */
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { compileRules } from "./filter/rules.ts";
+
+/** A config error for the operator: one line, naming the key. `main.ts` exits with code 2. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConfigError";
+  }
+}
+
+const hostPort = z.string().regex(
+  /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+  "expected HOST:PORT",
+).refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "port out of range");
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.search === "" &&
+      u.hash === "" && u.username === "" && u.password === "";
+  } catch {
+    return false;
+  }
+}, "expected an http(s) URL without query or credentials");
+
+const ms = (def: number) => z.number().int().positive().default(def);
+
+const dropSchema = z.strictObject({
+  namePrefix: z.string().min(1).optional(),
+  labelSelector: z.string().min(1).optional(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .optional(),
+});
+
+const ruleSchema = z.strictObject({
+  resources: z.array(z.string().min(1)).min(1),
+  namespaces: z.array(z.string().min(1)).optional(),
+  userAgents: z.array(z.string().min(1)).optional(),
+  drop: dropSchema,
+});
+
+const DEFAULT_CACHE_RESOURCES = [
+  "pods",
+  "configmaps",
+  "services",
+  "endpoints",
+  "endpointslices.discovery.k8s.io",
+  "nodes",
+  "namespaces",
+];
+
+const configSchema = z.strictObject({
+  listen: hostPort.default("127.0.0.1:10261"),
+  admin: hostPort.default("127.0.0.1:10267"),
+  logLevel: z.enum(["debug", "info", "warning", "error"]).default("info"),
+  upstream: z.strictObject({
+    servers: z.array(httpUrl).default([]),
+    kubeconfig: z.string().default(""),
+    ca: z.string().default(""),
+    cert: z.string().default(""),
+    key: z.string().default(""),
+    token: z.string().default(""),
+    tokenFile: z.string().default(""),
+    connectTimeoutMs: ms(2000),
+    requestTimeoutMs: ms(60_000),
+    probeIntervalMs: ms(1000),
+    probeTimeoutMs: ms(1000),
+    probePath: z.string().startsWith("/").default("/readyz"),
+  }).prefault({}),
+  filters: z.array(ruleSchema).default([]),
+  cache: z.strictObject({
+    enabled: z.boolean().default(true),
+    path: z.string().min(1).default("/var/lib/edge-proxy/cache.kv"),
+    resources: z.array(z.string().min(1)).default(DEFAULT_CACHE_RESOURCES),
+    userAgents: z.array(z.string().min(1)).default([]),
+    maxPendingBytes: z.number().int().positive().default(32 * 1024 * 1024),
+    encryptionKeyFile: z.string().default(""),
+  }).prefault({}),
+});
+
+/** The validated configuration. Frozen; flags are applied by {@linkcode withOverrides}. */
+export type Config = z.infer<typeof configSchema>;
+
+function pathText(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
+  }
+  return out || "(root)";
+}
+
+/**
+ * Turns null values of mappings into undefined at any depth, so defaults apply; list items stay
+ * as they are. The key itself stays, so a misspelt empty key is still reported as unknown.
+ */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    return v.map((x) => (x !== null && typeof x === "object" ? dropNulls(x) : x));
+  }
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = x === null ? undefined : dropNulls(x);
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/**
+ * Parses and validates config YAML. `source` names the file in messages.
+ *
+ * @throws {ConfigError} naming the key path (and line) of the first problem.
+ * @example
+ * ```ts
+ * import { parseConfig } from "./config.ts";
+ * const cfg = parseConfig("filters: []\n", "config.yaml");
+ * cfg.listen; // "127.0.0.1:10261"
+ * ```
+ */
+export function parseConfig(text: string, source = "config"): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    // Without prettyErrors the parser gives only offsets; the line counter turns them into lines.
+    const line = e.linePos?.[0]?.line ?? (e.pos ? lines.linePos(e.pos[0]).line : undefined);
+    throw new ConfigError(
+      `Cannot parse ${source}${line ? ` line ${line}` : ""}: ${e.message.split("\n")[0]}`,
+    );
+  }
+  // `key:` with nothing after it is YAML null; treat it as absent so the default applies
+  // (a file with only `filters:` is valid, as is `upstream:` with every key commented out).
+  const raw = dropNulls(doc.toJS()) ?? {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`Cannot parse ${source}: expected a mapping at the top level`);
+  }
+  const lineOf = (path: readonly PropertyKey[]): string => {
+    const node = doc.getIn(path.map((p) => (typeof p === "symbol" ? String(p) : p)), true) as
+      | { range?: [number, number, number] }
+      | undefined;
+    const parent = path.length ? doc.getIn(path.slice(0, -1), true) : undefined;
+    const at = node?.range?.[0] ??
+      ((isMap(parent) || isSeq(parent)) ? (parent as { range?: number[] }).range?.[0] : undefined);
+    return at === undefined ? "" : ` (line ${lines.linePos(at).line})`;
+  };
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    let path = issue.path;
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      path = [...path, issue.keys[0]];
+      message = "unknown key";
+    }
+    throw new ConfigError(`Invalid ${source}: "${pathText(path)}"${lineOf(path)}: ${message}`);
+  }
+  const cfg = parsed.data;
+  try {
+    compileRules(cfg.filters);
+  } catch (e) {
+    // compileRules says `Invalid "filters[0].drop.labelSelector": why`; give it the same
+    // shape as the schema's messages, with the line.
+    const msg = (e as Error).message;
+    const m = /^Invalid "([^"]+)": (.*)$/s.exec(msg);
+    if (!m) throw new ConfigError(`Invalid ${source}: ${msg}`);
+    const path = (m[1].match(/[^.[\]]+/g) ?? []).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    throw new ConfigError(`Invalid ${source}: "${m[1]}"${lineOf(path)}: ${m[2]}`);
+  }
+  return deepFreeze(cfg);
+}
+
+/** Command-line values that override the file. Unset fields leave the file's value. */
+export interface ConfigOverrides {
+  listen?: string;
+  admin?: string;
+  upstreams?: string[];
+  kubeconfig?: string;
+  cache?: string;
+  logLevel?: string;
+}
+
+/**
+ * Applies flag overrides and validates the result again, so a bad flag gets the same
+ * clear message as a bad key (naming the key the flag sets).
+ */
+export function withOverrides(cfg: Config, o: ConfigOverrides, source = "flags"): Config {
+  const merged = structuredClone(cfg) as Record<string, unknown> & Config;
+  if (o.listen !== undefined) merged.listen = o.listen;
+  if (o.admin !== undefined) merged.admin = o.admin;
+  if (o.logLevel !== undefined) merged.logLevel = o.logLevel as Config["logLevel"];
+  if (o.upstreams?.length) merged.upstream.servers = o.upstreams;
+  if (o.kubeconfig !== undefined) merged.upstream.kubeconfig = o.kubeconfig;
+  if (o.cache !== undefined) merged.cache.path = o.cache;
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid ${source}: "${pathText(issue.path)}": ${issue.message}`);
+  }
+  return deepFreeze(parsed.data);
+}
+
+/**
+ * Reads and parses a config file.
+ *
+ * @throws {ConfigError} when the file cannot be read or is invalid.
+ */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(`Cannot read config file "${path}": ${(e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}

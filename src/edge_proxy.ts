@@ -1,0 +1,182 @@
+/**
+ * @module `startEdgeProxy(config)`: wires config, credentials, upstream pool, cache and the two
+ * listeners together, and shuts them down in order. Used by `main.ts`, the demo and the tests.
+ */
+import type { Logger } from "@logtape/logtape";
+import { createAdminApp } from "./admin/admin_app.ts";
+import { Metrics } from "./admin/metrics.ts";
+import { createApp } from "./app.ts";
+import { type Config, ConfigError } from "./config.ts";
+import { compileRules } from "./filter/rules.ts";
+import { createCacheTap } from "./handlers/kv_cache_tap.ts";
+import { logger } from "./log.ts";
+import { readKubeconfig, type UpstreamCredentials } from "./upstream/kubeconfig.ts";
+import { UpstreamPool } from "./upstream/upstream_pool.ts";
+import { openCache } from "./cache/open_cache.ts";
+
+/** A running proxy. */
+export interface EdgeProxy {
+  /** `http://host:port` of the Kubernetes API listener. */
+  url: string;
+  /** `http://host:port` of the admin listener. */
+  adminUrl: string;
+  pool: UpstreamPool;
+  metrics: Metrics;
+  kv: Deno.Kv | null;
+  /** Ends watches, finishes or abandons cache writes, closes listeners; resolves within ~5 s. */
+  close(): Promise<void>;
+}
+
+function splitHostPort(v: string): { hostname: string; port: number } {
+  const i = v.lastIndexOf(":");
+  return { hostname: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
+}
+
+async function credentials(
+  config: Config,
+): Promise<{ servers: string[]; creds: UpstreamCredentials }> {
+  const u = config.upstream;
+  let creds: UpstreamCredentials = {};
+  if (u.kubeconfig) {
+    try {
+      creds = await readKubeconfig(u.kubeconfig);
+    } catch (e) {
+      throw new ConfigError(`Invalid "upstream.kubeconfig": ${(e as Error).message}`);
+    }
+  }
+  const read = async (key: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (e) {
+      throw new ConfigError(
+        `Cannot read "upstream.${key}" file "${path}": ${(e as Error).message}`,
+      );
+    }
+  };
+  if (u.ca) creds.ca = await read("ca", u.ca);
+  if (u.cert) creds.cert = await read("cert", u.cert);
+  if (u.key) creds.key = await read("key", u.key);
+  if (u.token) creds.token = u.token;
+  if (u.tokenFile) creds.tokenFile = u.tokenFile;
+  if (Boolean(creds.cert) !== Boolean(creds.key)) {
+    throw new ConfigError(`Invalid "upstream": a client certificate needs both "cert" and "key"`);
+  }
+  const servers = u.servers.length ? [...u.servers] : creds.server ? [creds.server] : [];
+  if (servers.length === 0) {
+    throw new ConfigError(
+      `Invalid "upstream.servers": no apiserver given (set it, pass --upstream, or give a kubeconfig with a server)`,
+    );
+  }
+  return { servers, creds };
+}
+
+/** Options for {@linkcode startEdgeProxy}. */
+export interface StartOptions {
+  /** @default logger("proxy") */
+  log?: Logger;
+  /** @default Date.now */
+  now?: () => number;
+  /** Called once both listeners serve. */
+  onListen?: (proxy: { url: string; adminUrl: string }) => void;
+}
+
+/**
+ * Starts the proxy.
+ *
+ * @throws {ConfigError} for bad credentials or missing servers.
+ */
+export async function startEdgeProxy(
+  config: Config,
+  options: StartOptions = {},
+): Promise<EdgeProxy> {
+  const log = options.log ?? logger("proxy");
+  const now = options.now ?? Date.now;
+  const metrics = new Metrics();
+  const { servers, creds } = await credentials(config);
+  const pool = new UpstreamPool(servers, creds, {
+    probeIntervalMs: config.upstream.probeIntervalMs,
+    probeTimeoutMs: config.upstream.probeTimeoutMs,
+    probePath: config.upstream.probePath,
+    now,
+    onStateChange(server, from, reason) {
+      metrics.inc("edge_proxy_upstream_transitions_total", "Upstream state changes", {
+        server: server.url.origin,
+        to: server.state,
+      });
+      log[server.state === "down" ? "warn" : "info"]("Upstream {server} {from} -> {to}: {reason}", {
+        server: server.url.origin,
+        from,
+        to: server.state,
+        reason,
+      });
+    },
+  });
+  const rules = compileRules(config.filters);
+  const kv = config.cache.enabled
+    ? await openCache(
+      config.cache.path,
+      (level, message, props) =>
+        log[level === "warn" ? "warn" : level](
+          message.replaceAll("{", "(").replaceAll("}", ")"),
+          props ?? {},
+        ),
+    )
+    : null;
+  const cache = kv ? await createCacheTap(kv, config, { metrics, log, now, pool }) : null;
+  const shutdown = new AbortController();
+  const app = createApp({
+    config,
+    pool,
+    rules,
+    cache,
+    metrics,
+    log,
+    now,
+    shutdown: shutdown.signal,
+  });
+  let serving = false;
+  const admin = createAdminApp({ metrics, pool, ready: () => serving });
+  const listen = splitHostPort(config.listen);
+  const adminAt = splitHostPort(config.admin);
+  const onError = (e: unknown) => {
+    log.error("Unhandled server error: {error}", { error: String(e) });
+    return new Response("internal error", { status: 500 });
+  };
+  const server = Deno.serve({ ...listen, onListen: () => {}, onError }, app.fetch);
+  const adminServer = Deno.serve({ ...adminAt, onListen: () => {}, onError }, admin.fetch);
+  pool.start();
+  serving = true;
+  const url = `http://${fmtHost(server.addr.hostname)}:${server.addr.port}`;
+  const adminUrl = `http://${fmtHost(adminServer.addr.hostname)}:${adminServer.addr.port}`;
+  log.info("Serving the Kubernetes API on {url} (admin {adminUrl}) for {servers}", {
+    url,
+    adminUrl,
+    servers,
+  });
+  options.onListen?.({ url, adminUrl });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    adminUrl,
+    pool,
+    metrics,
+    kv,
+    close() {
+      closing ??= (async () => {
+        serving = false;
+        shutdown.abort(new Error("edge-proxy is shutting down"));
+        await pool.stop();
+        await cache?.close();
+        // Deno.serve's shutdown waits for open responses; the shutdown signal has ended
+        // watches and upstream requests, so this returns promptly.
+        await Promise.all([server.shutdown(), adminServer.shutdown()]);
+        kv?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function fmtHost(h: string): string {
+  return h.includes(":") ? `[${h}]` : h;
+}

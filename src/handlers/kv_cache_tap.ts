@@ -1,0 +1,244 @@
+/**
+ * @module `createCacheTap()`: the {@linkcode CacheTap} over the Deno KV store — which requests
+ * are cached, under which client partition and entry, and how pages, watches and gets feed it.
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Metrics } from "../admin/metrics.ts";
+import {
+  type CacheLogger,
+  createCacheStats,
+  entryRef,
+  findCoveringEntry,
+  fingerprint,
+  getObject,
+  ListCacheWriter,
+  loadAesGcmCodec,
+  partitionOf,
+  readEntry,
+  type RecordCodec,
+  WatchCacheUpdater,
+} from "../cache/mod.ts";
+import type { Config } from "../config.ts";
+import { ConfigError } from "../config.ts";
+import { qualifiedResource } from "../kube/request_info.ts";
+import type { UpstreamPool } from "../upstream/upstream_pool.ts";
+import type { CachedCollection, CacheTap, RequestTap } from "./cache_tap.ts";
+import { requestSelectors } from "./offline.ts";
+import type { ProxyRequest } from "./proxy_deps.ts";
+
+/** What the tap needs besides the store. */
+export interface CacheTapDeps {
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  pool: UpstreamPool;
+}
+
+async function* emptyItems(): AsyncGenerator<never> {}
+
+async function partitionFor(p: ProxyRequest): Promise<string> {
+  return partitionOf(p.userAgent, await fingerprint(p.req.headers.get("authorization")));
+}
+
+/**
+ * Builds the tap. Reads `cache.encryptionKeyFile` when set.
+ *
+ * @throws {ConfigError} when the key file cannot be used.
+ */
+export async function createCacheTap(
+  kv: Deno.Kv,
+  config: Config,
+  deps: CacheTapDeps,
+): Promise<CacheTap> {
+  const resources = new Set(config.cache.resources);
+  const agents = config.cache.userAgents;
+  let codec: RecordCodec | undefined;
+  if (config.cache.encryptionKeyFile) {
+    try {
+      codec = await loadAesGcmCodec(config.cache.encryptionKeyFile);
+    } catch (e) {
+      throw new ConfigError(`Invalid "cache.encryptionKeyFile": ${(e as Error).message}`);
+    }
+  }
+  const stats = createCacheStats();
+  const logger: CacheLogger = (level, message, properties) => {
+    // Cache messages are plain text: braces would read as LogTape placeholders.
+    deps.log[level](message.replaceAll("{", "(").replaceAll("}", ")"), properties ?? {});
+  };
+  const opts = { logger, stats, codec, now: deps.now, maxQueueBytes: config.cache.maxPendingBytes };
+  deps.metrics.onRender(() => {
+    for (const [k, v] of Object.entries(stats)) {
+      deps.metrics.set(
+        `edge_proxy_cache_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+        `Cache writer ${k}`,
+        {},
+        v,
+      );
+    }
+  });
+  /** Paginated lists in progress: entry id + expected continue token -> its writer. */
+  const paged = new Map<string, { writer: ListCacheWriter; token: string }>();
+  const writers = new Set<Promise<unknown>>();
+  const track = (w: ListCacheWriter) => {
+    writers.add(w.done);
+    w.done.finally(() => writers.delete(w.done));
+  };
+
+  function cached(p: ProxyRequest): boolean {
+    if (!resources.has(qualifiedResource(p.info))) return false;
+    return agents.length === 0 || agents.some((a) => p.userAgent.startsWith(a));
+  }
+
+  async function specOf(p: ProxyRequest) {
+    const sel = requestSelectors(p.url);
+    return {
+      resource: qualifiedResource(p.info),
+      namespace: p.info.namespace,
+      labelSelector: sel.labels,
+      fieldSelector: sel.fields,
+      name: p.info.verb === "get" ? p.info.name : undefined,
+      partition: await partitionFor(p),
+    };
+  }
+
+  return {
+    async forRequest(p) {
+      if (!cached(p)) return null;
+      // A list at an exact older resourceVersion is history, not the current state.
+      if (p.url.searchParams.get("resourceVersionMatch") === "Exact") return null;
+      let spec;
+      try {
+        spec = await specOf(p);
+      } catch {
+        return null; // a bad selector: the apiserver will answer 400 and nothing is cached
+      }
+      const entry = await entryRef(spec.partition, spec);
+      const cont = p.url.searchParams.get("continue") ?? "";
+      let dead = false;
+      let writer: ListCacheWriter | null = null;
+      return {
+        listObserver() {
+          if (cont !== "") {
+            const pending = paged.get(entry.id);
+            if (!pending || pending.token !== cont) return {}; // a page of a list we did not see begin
+            paged.delete(entry.id);
+            writer = pending.writer;
+          } else {
+            writer = new ListCacheWriter(kv, entry, opts);
+            track(writer);
+          }
+          const w = writer;
+          return {
+            item(bytes, view) {
+              if (dead) return;
+              w.push({
+                namespace: view.namespace,
+                name: view.name,
+                resourceVersion: view.resourceVersion,
+                bytes: bytes.slice(),
+              });
+            },
+            end(meta) {
+              if (dead) return;
+              if (meta.continue) {
+                paged.set(entry.id, { writer: w, token: meta.continue });
+                return;
+              }
+              w.end({
+                listKind: meta.kind,
+                apiVersion: meta.apiVersion,
+                resourceVersion: meta.resourceVersion,
+              });
+            },
+          };
+        },
+        watchObserver() {
+          const updater = new WatchCacheUpdater(
+            kv,
+            entry,
+            p.url.searchParams.get("resourceVersion") ?? "",
+            opts,
+          );
+          return {
+            event(type, bytes, view) {
+              if (dead || updater.stopped || view === null) return;
+              if (
+                type !== "ADDED" && type !== "MODIFIED" && type !== "DELETED" && type !== "BOOKMARK"
+              ) return;
+              updater.apply({
+                type,
+                namespace: view.namespace,
+                name: view.name,
+                resourceVersion: view.resourceVersion,
+                bytes: type === "ADDED" || type === "MODIFIED" ? bytes.slice() : undefined,
+              });
+            },
+          };
+        },
+        object(bytes, view) {
+          if (dead) return;
+          const kind = view.field("kind") ?? "";
+          const w = new ListCacheWriter(kv, entry, opts);
+          track(w);
+          w.push({
+            namespace: view.namespace,
+            name: view.name,
+            resourceVersion: view.resourceVersion,
+            bytes: bytes.slice(),
+          });
+          w.end({
+            listKind: `${kind}List`,
+            apiVersion: view.field("apiVersion") ?? "v1",
+            resourceVersion: view.resourceVersion,
+          });
+        },
+        skip() {
+          dead = true;
+        },
+        abort(reason) {
+          dead = true;
+          (writer as ListCacheWriter | null)?.abort(reason);
+        },
+      } satisfies RequestTap;
+    },
+
+    async lookup(p) {
+      if (!cached(p)) return null;
+      const spec = await specOf(p);
+      const found = await findCoveringEntry(kv, spec.partition, spec, { now: deps.now });
+      if (!found) return null;
+      const { entry, meta } = found;
+      // An all-namespace entry answering a namespaced request reads only that namespace.
+      const namespace = entry.namespace === "" && p.info.namespace !== ""
+        ? p.info.namespace
+        : undefined;
+      const snapshot = p.info.verb === "list"
+        ? await readEntry(kv, entry, { namespace, codec })
+        : null;
+      if (p.info.verb === "list" && snapshot === null) return null;
+      const collection: CachedCollection = {
+        listKind: meta.listKind,
+        apiVersion: meta.apiVersion,
+        resourceVersion: snapshot?.meta.resourceVersion ?? meta.resourceVersion,
+        updatedAt: snapshot?.meta.updatedAt ?? meta.updatedAt,
+        exhaustive: true,
+        items: () => snapshot ?? emptyItems(),
+        async get(ns, name) {
+          const r = await getObject(kv, entry, ns, name, { codec });
+          return r?.object?.bytes ?? null;
+        },
+        release: () => snapshot?.close(),
+      };
+      return collection;
+    },
+
+    async close() {
+      for (const { writer } of paged.values()) writer.abort("shutting down");
+      paged.clear();
+      await Promise.race([
+        Promise.allSettled([...writers]),
+        new Promise((r) => setTimeout(r, 3000)),
+      ]);
+    },
+  };
+}

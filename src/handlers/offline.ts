@@ -1,0 +1,135 @@
+/**
+ * @module `serveOffline()`: answers from the cache while the apiserver cannot be reached —
+ * lists and gets from a covering complete entry, watches held open, writes refused.
+ */
+import { ByteItemView } from "../filter/byte_item_view.ts";
+import { negotiateJson } from "../kube/negotiate.ts";
+import { kubeStatus, KubeStatusError, statusResponse } from "../kube/status.ts";
+import { matchFields, parseFieldSelector } from "../kube/field_selector.ts";
+import { matchLabels, parseLabelSelector } from "../kube/label_selector.ts";
+import type { CachedCollection } from "./cache_tap.ts";
+import { cachedListBody, tableForObjects } from "./cached_list_body.ts";
+import { offlineWatchBody } from "./offline_watch.ts";
+import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
+
+function unavailable(message: string): KubeStatusError {
+  return new KubeStatusError(503, "ServiceUnavailable", message);
+}
+
+/** The selectors and paging of a request, parsed; bad syntax is a 400 for the client. */
+export function requestSelectors(url: URL) {
+  try {
+    return {
+      labels: parseLabelSelector(url.searchParams.get("labelSelector") ?? ""),
+      fields: parseFieldSelector(url.searchParams.get("fieldSelector") ?? ""),
+    };
+  } catch (e) {
+    throw new KubeStatusError(400, "BadRequest", (e as Error).message);
+  }
+}
+
+/** The `Warning` every cached answer carries (kubectl prints it). */
+function staleness(deps: ProxyDeps, c: CachedCollection): HeadersInit {
+  const age = Math.max(0, Math.round((deps.now() - c.updatedAt) / 1000));
+  return {
+    "content-type": "application/json",
+    warning: `299 - "served from the edge cache, ${age} s old"`,
+  };
+}
+
+/**
+ * Serves `p` from the cache.
+ *
+ * @throws {KubeStatusError} 503 when nothing cached covers the request or it is a write.
+ */
+export async function serveOffline(deps: ProxyDeps, p: ProxyRequest): Promise<Response> {
+  const { info } = p;
+  p.source = "cache";
+  const read = info.verb === "get" || info.verb === "list" || info.verb === "watch";
+  if (!info.isResource || !read || info.subresource !== "") {
+    throw unavailable(
+      info.isResource && !read
+        ? `The cloud apiserver is unreachable; edge-proxy does not accept ${info.verb} requests offline`
+        : `The cloud apiserver is unreachable and ${p.url.pathname} is not served from the edge cache`,
+    );
+  }
+  if (!deps.cache) throw unavailable("The cloud apiserver is unreachable and caching is disabled");
+  const sel = requestSelectors(p.url);
+  const c = await deps.cache.lookup(p);
+  if (c === null) {
+    throw unavailable(
+      `The cloud apiserver is unreachable and the edge cache holds no complete copy of ${info.resource} covering this request`,
+    );
+  }
+  deps.metrics.inc("edge_proxy_cache_answers_total", "Requests answered from the edge cache", {
+    resource: info.resource,
+    verb: info.verb,
+  });
+  const headers = staleness(deps, c);
+  const n = negotiateJson(p.req.headers.get("accept"));
+  if (n.accept === null) {
+    c.release();
+    throw new KubeStatusError(406, "NotAcceptable", "The edge cache serves JSON only");
+  }
+  if (info.verb === "get") {
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await c.get(info.namespace, info.name);
+    } finally {
+      c.release();
+    }
+    if (bytes === null) {
+      if (!c.exhaustive) {
+        throw unavailable(`The edge cache cannot tell whether "${info.name}" exists`);
+      }
+      return statusResponse(
+        kubeStatus(404, "NotFound", `${info.resource} "${info.name}" not found`, {
+          name: info.name,
+          kind: info.resource,
+        }),
+        headers,
+      );
+    }
+    if (n.table) {
+      const table = tableForObjects(
+        [JSON.parse(new TextDecoder().decode(bytes))],
+        c.resourceVersion,
+        deps.now(),
+      );
+      return new Response(JSON.stringify(table), { status: 200, headers });
+    }
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
+  }
+  const matches = (bytes: Uint8Array) => {
+    const v = new ByteItemView(bytes);
+    if (info.namespace !== "" && v.namespace !== info.namespace) return false;
+    return matchLabels(sel.labels, v.labels) &&
+      matchFields(
+        sel.fields,
+        (f) =>
+          f === "metadata.name" ? v.name : f === "metadata.namespace" ? v.namespace : v.field(f),
+      );
+  };
+  if (info.verb === "watch") {
+    c.release();
+    const body = offlineWatchBody(deps, p, c);
+    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
+    return new Response(body, { status: 200, headers });
+  }
+  const limit = Number(p.url.searchParams.get("limit") ?? "0");
+  let body;
+  try {
+    // Validates the continue token first, so a stale one is a 410 before any byte is sent.
+    body = cachedListBody(c, {
+      matches,
+      limit: Number.isInteger(limit) && limit > 0 ? limit : 0,
+      continueToken: p.url.searchParams.get("continue") ?? "",
+      shape: n.table ? "table" : n.partial ? "partial" : "list",
+      now: deps.now(),
+    });
+  } catch (e) {
+    c.release();
+    throw e;
+  }
+  return new Response(body, { status: 200, headers });
+}

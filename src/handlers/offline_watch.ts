@@ -1,0 +1,68 @@
+/**
+ * @module `offlineWatchBody()`: a watch answered while offline — held open with bookmarks at the
+ * cached resourceVersion, ended at `timeoutSeconds`, at shutdown, or as soon as an upstream
+ * answers again, so the client re-watches the real apiserver and resumes or relists.
+ */
+import type { CachedCollection } from "./cache_tap.ts";
+import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
+
+/** Bookmarks are cheap keep-alives; client-go's own expectation is about once a minute. */
+const BOOKMARK_EVERY_MS = 10_000;
+/** The apiserver's default for a watch without timeoutSeconds is 30-60 min; be shorter offline. */
+const DEFAULT_TIMEOUT_S = 300;
+
+const enc = new TextEncoder();
+
+/** The body of an offline watch. */
+export function offlineWatchBody(
+  deps: ProxyDeps,
+  p: ProxyRequest,
+  c: Pick<CachedCollection, "listKind" | "apiVersion" | "resourceVersion">,
+): ReadableStream<Uint8Array> {
+  const t = Number(p.url.searchParams.get("timeoutSeconds") ?? "");
+  const timeoutMs = (Number.isFinite(t) && t > 0 ? t : DEFAULT_TIMEOUT_S) * 1000;
+  const bookmarks = p.url.searchParams.get("allowWatchBookmarks") === "true";
+  const kind = c.listKind.endsWith("List") ? c.listKind.slice(0, -4) : c.listKind;
+  const bookmark = enc.encode(
+    JSON.stringify({
+      type: "BOOKMARK",
+      object: { kind, apiVersion: c.apiVersion, metadata: { resourceVersion: c.resourceVersion } },
+    }) + "\n",
+  );
+  const cleanups: (() => void)[] = [];
+  let ended = false;
+  const end = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (ended) return;
+    ended = true;
+    for (const f of cleanups) f();
+    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
+    try {
+      controller.close();
+    } catch {
+      // already cancelled by the client
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bookmarks) controller.enqueue(bookmark);
+      const timer = setTimeout(() => end(controller), timeoutMs);
+      cleanups.push(() => clearTimeout(timer));
+      if (bookmarks) {
+        const tick = setInterval(() => controller.enqueue(bookmark), BOOKMARK_EVERY_MS);
+        cleanups.push(() => clearInterval(tick));
+      }
+      cleanups.push(deps.pool.subscribe(() => {
+        if (deps.pool.servers.some((s) => s.state === "up")) end(controller);
+      }));
+      const onShutdown = () => end(controller);
+      deps.shutdown.addEventListener("abort", onShutdown);
+      cleanups.push(() => deps.shutdown.removeEventListener("abort", onShutdown));
+    },
+    cancel() {
+      if (ended) return;
+      ended = true;
+      for (const f of cleanups) f();
+      deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
+    },
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * @module `serveOnline()`: forward to the apiserver, filter list/watch/get bodies as streams,
+ * and hand what the client received to the cache.
+ */
+import { ListFilterStream } from "../filter/list_filter_stream.ts";
+import { readObjectFiltered } from "../filter/object_filter.ts";
+import { dropPredicateFor } from "../filter/rules.ts";
+import { WatchFilterStream } from "../filter/watch_filter_stream.ts";
+import { isJsonContentType, isTableContentType, negotiateJson } from "../kube/negotiate.ts";
+import { kubeStatus, KubeStatusError, statusResponse } from "../kube/status.ts";
+import { errorText } from "../log.ts";
+import { clientHeaders, forward } from "../upstream/forward.ts";
+import { guardBody } from "./guarded_body.ts";
+import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
+
+const READ_VERBS = new Set(["get", "list", "watch"]);
+
+/**
+ * Serves `p` from the upstream.
+ *
+ * @throws {UpstreamUnavailableError} when no server could be reached (the caller falls back to
+ * the cache); {@linkcode KubeStatusError} 406 when the client accepts only protobuf for a
+ * filtered resource.
+ */
+export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Response> {
+  const { info } = p;
+  const read = info.isResource && READ_VERBS.has(info.verb) && info.subresource === "";
+  const drop = read ? dropPredicateFor(deps.rules, info, p.userAgent) : null;
+  const tap = read && deps.cache ? await deps.cache.forRequest(p) : null;
+  let accept: string | undefined;
+  let setQuery: Record<string, string> | undefined;
+  if (drop || tap) {
+    const n = negotiateJson(p.req.headers.get("accept"));
+    if (n.accept === null) {
+      if (drop) {
+        throw new KubeStatusError(
+          406,
+          "NotAcceptable",
+          `${info.resource} is filtered by edge-proxy and served only as JSON; the request accepts only "${
+            p.req.headers.get("accept")
+          }"`,
+        );
+      }
+    } else {
+      accept = n.accept;
+      // A Table row carries only metadata by default; a rule on other fields needs the object.
+      if (drop && n.table && drop.fieldPaths.some((f) => !f.startsWith("metadata."))) {
+        setQuery = { includeObject: "Object" };
+      }
+    }
+  }
+  const started = deps.now();
+  const { response, server, decoded } = await forward(deps.pool, p.req, p.url, {
+    connectTimeoutMs: deps.config.upstream.connectTimeoutMs,
+    accept,
+    setQuery,
+    signal: AbortSignal.any([p.req.signal, deps.shutdown]),
+    now: deps.now,
+  });
+  p.source = "upstream";
+  deps.metrics.observe(
+    "edge_proxy_upstream_latency_seconds",
+    "Time to the upstream's response headers",
+    { server: server.url.origin, verb: info.verb },
+    (deps.now() - started) / 1000,
+  );
+  const ok = response.status === 200 && isJsonContentType(response.headers.get("content-type"));
+  if (!ok || response.body === null || (!drop && !tap)) {
+    tap?.skip();
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: clientHeaders(response.headers, decoded),
+    });
+  }
+  const downSignal = server.down.signal;
+  const table = isTableContentType(response.headers.get("content-type")) ||
+    negotiateJson(accept ?? null).table;
+  const headers = clientHeaders(response.headers, true);
+  const failed = (e: unknown) => {
+    deps.log.error("Upstream body for {method} {path} failed: {error}", {
+      method: p.req.method,
+      path: p.url.pathname,
+      error: errorText(e),
+    });
+    deps.metrics.inc(
+      "edge_proxy_upstream_body_errors_total",
+      "Upstream bodies that failed mid-stream",
+      {
+        resource: info.resource,
+      },
+    );
+  };
+
+  if (info.verb === "get") {
+    const obj = await readObjectFiltered(response.body, drop, { table }).catch((e) => {
+      failed(e);
+      throw new KubeStatusError(502, "InternalError", "The upstream sent a malformed object", {
+        cause: e,
+      });
+    });
+    if (obj.dropped) {
+      tap?.skip();
+      return statusResponse(
+        kubeStatus(404, "NotFound", `${info.resource} "${info.name}" not found`, {
+          name: info.name,
+          kind: info.resource,
+        }),
+      );
+    }
+    if (!table) tap?.object(obj.bytes, obj.view);
+    else tap?.skip();
+    return new Response(obj.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
+  }
+
+  // Tables and metadata-only lists are views for people and controllers, not objects the
+  // offline cache could serve to kubelet later, so only plain lists and watches are cached.
+  const cacheable = !table && !negotiateJson(accept ?? null).partial;
+  if (!cacheable) tap?.skip();
+  const t = cacheable ? tap : null;
+  const stream = info.verb === "watch"
+    ? new WatchFilterStream(drop, { observer: t?.watchObserver(), table })
+    : new ListFilterStream(drop, {
+      observer: t?.listObserver(),
+      itemsKey: table ? "rows" : "items",
+    });
+  if (info.verb === "watch") deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
+  const closeWatch = () => {
+    if (info.verb === "watch") deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
+  };
+  const body = guardBody(response.body.pipeThrough(stream), {
+    done(bytes) {
+      closeWatch();
+      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
+    },
+    failed(e, bytes) {
+      closeWatch();
+      t?.abort(`upstream body failed: ${errorText(e)}`);
+      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
+      // A watch ended by the proxy (shutdown, link down) closes cleanly so the client
+      // re-watches at once; a list never gets a made-up ending.
+      const ours = deps.shutdown.aborted || server.down.signal !== downSignal;
+      if (info.verb === "watch" && ours) return true;
+      if (!p.req.signal.aborted) failed(e);
+    },
+    cancelled(bytes) {
+      closeWatch();
+      t?.abort("client went away");
+      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
+    },
+  });
+  return new Response(body, { status: 200, statusText: response.statusText, headers });
+}
