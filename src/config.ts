@@ -8,14 +8,9 @@
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { compileRules } from "./filter/rules.ts";
+import { ConfigError } from "./config_error.ts";
 
-/** A config error for the operator: one line, naming the key. `main.ts` exits with code 2. */
-export class ConfigError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 const hostPort = z.string().regex(
   /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,

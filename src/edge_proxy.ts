@@ -6,11 +6,11 @@ import type { Logger } from "@logtape/logtape";
 import { createAdminApp } from "./admin/admin_app.ts";
 import { Metrics } from "./admin/metrics.ts";
 import { createApp } from "./app.ts";
-import { type Config, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
 import { compileRules } from "./filter/rules.ts";
 import { createCacheTap } from "./handlers/kv_cache_tap.ts";
 import { logger } from "./log.ts";
-import { readKubeconfig, type UpstreamCredentials } from "./upstream/kubeconfig.ts";
+import type { UpstreamTarget } from "./upstream/resolve_upstream.ts";
 import { UpstreamPool } from "./upstream/upstream_pool.ts";
 import { openCache } from "./cache/open_cache.ts";
 
@@ -32,50 +32,17 @@ function splitHostPort(v: string): { hostname: string; port: number } {
   return { hostname: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
 }
 
-async function credentials(
-  config: Config,
-): Promise<{ servers: string[]; creds: UpstreamCredentials }> {
-  const u = config.upstream;
-  let creds: UpstreamCredentials = {};
-  if (u.kubeconfig) {
-    try {
-      creds = await readKubeconfig(u.kubeconfig);
-    } catch (e) {
-      throw new ConfigError(`Invalid "upstream.kubeconfig": ${(e as Error).message}`);
-    }
-  }
-  const read = async (key: string, path: string) => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (e) {
-      throw new ConfigError(
-        `Cannot read "upstream.${key}" file "${path}": ${(e as Error).message}`,
-      );
-    }
-  };
-  if (u.ca) creds.ca = await read("ca", u.ca);
-  if (u.cert) creds.cert = await read("cert", u.cert);
-  if (u.key) creds.key = await read("key", u.key);
-  if (u.token) creds.token = u.token;
-  if (u.tokenFile) creds.tokenFile = u.tokenFile;
-  if (Boolean(creds.cert) !== Boolean(creds.key)) {
-    throw new ConfigError(`Invalid "upstream": a client certificate needs both "cert" and "key"`);
-  }
-  const servers = u.servers.length ? [...u.servers] : creds.server ? [creds.server] : [];
-  if (servers.length === 0) {
-    throw new ConfigError(
-      `Invalid "upstream.servers": no apiserver given (set it, pass --upstream, or give a kubeconfig with a server)`,
-    );
-  }
-  return { servers, creds };
-}
-
 /** Options for {@linkcode startEdgeProxy}. */
 export interface StartOptions {
   /** @default logger("proxy") */
   log?: Logger;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Servers and credentials, already resolved (main.ts resolves them in a short-lived worker
+   * so the YAML parser never stays in memory). @default resolved here from `config.upstream`
+   */
+  upstream?: UpstreamTarget;
   /** Called once both listeners serve. */
   onListen?: (proxy: { url: string; adminUrl: string }) => void;
 }
@@ -92,7 +59,8 @@ export async function startEdgeProxy(
   const log = options.log ?? logger("proxy");
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const { servers, creds } = await credentials(config);
+  const { servers, creds } = options.upstream ??
+    await (await import("./upstream/resolve_upstream.ts")).resolveUpstream(config);
   const pool = new UpstreamPool(servers, creds, {
     probeIntervalMs: config.upstream.probeIntervalMs,
     probeTimeoutMs: config.upstream.probeTimeoutMs,

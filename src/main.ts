@@ -4,6 +4,7 @@
  */
 import { HELP, parseFlags } from "./cli.ts";
 import { type Config, ConfigError, loadConfig, parseConfig, withOverrides } from "./config.ts";
+import { resolveUpstream, type UpstreamTarget } from "./upstream/resolve_upstream.ts";
 import { startEdgeProxy } from "./edge_proxy.ts";
 import { errorText, logger, setupLogging } from "./log.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -11,6 +12,7 @@ import denoJson from "../deno.json" with { type: "json" };
 /** Runs the program; returns the exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   let config: Config;
+  let upstream: UpstreamTarget;
   try {
     const flags = parseFlags(args);
     if (flags.help) {
@@ -23,6 +25,7 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     const base = flags.config ? await loadConfig(flags.config) : parseConfig("", "defaults");
     config = withOverrides(base, flags, "command line");
+    upstream = await resolveUpstream(config);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TypeError) {
       console.error(`edge-proxy: ${e.message}`);
@@ -34,7 +37,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const log = logger("main");
   let proxy;
   try {
-    proxy = await startEdgeProxy(config);
+    proxy = await startEdgeProxy(config, { upstream });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`edge-proxy: ${e.message}`);

@@ -8,7 +8,7 @@
  * requirement `metadata.name=<name>`, so the entry of that get and any broader list cover it.
  */
 import { type EntryRef, META_PREFIX } from "./cache_keys.ts";
-import { decodeMeta, type EntryMeta } from "./entry_meta.ts";
+import { compareResourceVersions, decodeMeta, type EntryMeta } from "./entry_meta.ts";
 import {
   type FieldSelector,
   formatFieldSelector,
@@ -47,8 +47,9 @@ export interface FindCoveringOptions {
 }
 
 /**
- * The narrowest complete entry of the partition that covers the request, or null (the
- * caller answers 503: a list that no entry covers is never served incomplete).
+ * The newest complete entry of the partition that covers the request, the narrowest of
+ * equally new ones, or null (the caller answers 503: a list that no entry covers is never
+ * served incomplete).
  *
  * @throws the KV error when the metas cannot be read.
  */
@@ -81,13 +82,15 @@ export async function findCoveringEntry(
     if (!entryLabels.every((l) => labels.has(l)) || !entryFields.every((f) => fields.has(f))) {
       continue;
     }
-    // Narrowest first: one named object, then a namespace, then more requirements.
+    // Narrowest first among equally fresh entries: one named object, then a namespace, then
+    // more requirements.
     const score = (nameReq && entryFields.includes(nameReq) ? 1_000_000 : 0) +
       (meta.namespace !== "" ? 10_000 : 0) + entryLabels.length + entryFields.length;
-    if (
-      !best || score > best.score ||
-      (score === best.score && meta.updatedAt > best.meta.updatedAt)
-    ) {
+    // The newest snapshot wins before the narrowest: an older get-by-name entry must not answer
+    // for an object that a later list (or its watch) saw modified or deleted, or offline get and
+    // list would disagree. resourceVersions of one resource compare; else the commit time does.
+    const fresher = best ? newer(meta, best.meta) : 1;
+    if (fresher > 0 || (fresher === 0 && score > best!.score)) {
       best = {
         entry: {
           partition,
@@ -105,4 +108,10 @@ export async function findCoveringEntry(
   if (!best) return null;
   const ageMs = Math.max(0, (options.now ?? Date.now)() - best.meta.updatedAt);
   return { entry: best.entry, meta: best.meta, ageMs };
+}
+
+/** > 0 when `a` is a later snapshot than `b`, < 0 when earlier, 0 when the same. */
+function newer(a: EntryMeta, b: EntryMeta): number {
+  return compareResourceVersions(a.resourceVersion, b.resourceVersion) ??
+    Math.sign(a.updatedAt - b.updatedAt);
 }

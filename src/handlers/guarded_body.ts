@@ -62,5 +62,5 @@ export function guardBody(
       settle(() => guard.cancelled?.(bytes));
       await reader.cancel(reason).catch(() => {});
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 }); // one chunk ahead lets filtering overlap the socket write
 }

@@ -19,7 +19,7 @@ import {
   WatchCacheUpdater,
 } from "../cache/mod.ts";
 import type { Config } from "../config.ts";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../config_error.ts";
 import { qualifiedResource } from "../kube/request_info.ts";
 import type { UpstreamPool } from "../upstream/upstream_pool.ts";
 import type { CachedCollection, CacheTap, RequestTap } from "./cache_tap.ts";

@@ -28,6 +28,15 @@ export function requestSelectors(url: URL) {
   }
 }
 
+/**
+ * True for a watch that resumes after a resourceVersion; `""` and `"0"` ask for every current
+ * object first (as ADDED events), which an offline watch does not send.
+ */
+function resumesAt(url: URL): boolean {
+  const rv = url.searchParams.get("resourceVersion") ?? "";
+  return rv !== "" && rv !== "0";
+}
+
 /** The `Warning` every cached answer carries (kubectl prints it). */
 function staleness(deps: ProxyDeps, c: CachedCollection): HeadersInit {
   const age = Math.max(0, Math.round((deps.now() - c.updatedAt) / 1000));
@@ -53,9 +62,31 @@ export async function serveOffline(deps: ProxyDeps, p: ProxyRequest): Promise<Re
         : `The cloud apiserver is unreachable and ${p.url.pathname} is not served from the edge cache`,
     );
   }
-  if (!deps.cache) throw unavailable("The cloud apiserver is unreachable and caching is disabled");
+  if (info.verb === "watch" && !resumesAt(p.url)) {
+    // From "" or "0" a watch starts with an ADDED event for every current object; a held-open
+    // empty stream would tell the client that none exist.
+    throw unavailable(
+      "The cloud apiserver is unreachable; a watch without a resourceVersion is not served from the edge cache (list first, then watch from the list's resourceVersion)",
+    );
+  }
   const sel = requestSelectors(p.url);
-  const c = await deps.cache.lookup(p);
+  const c = deps.cache ? await deps.cache.lookup(p) : null;
+  if (c === null && info.verb === "watch") {
+    // A watch from a given resourceVersion is promised no objects, only the changes after it,
+    // and offline the proxy sees none, with or without an entry: holding it open is honest.
+    // A 503 instead would stop a client-node informer for good (its error path does not
+    // retry), and client-node watches with another User-Agent ("undici") than it lists with,
+    // so its watch never finds an entry of its own partition.
+    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
+    return new Response(offlineWatchBody(deps, p, null), {
+      status: 200,
+      headers: {
+        "content-type": "application/json",
+        warning: `299 - "edge-proxy is offline: no events until the apiserver is reachable"`,
+      },
+    });
+  }
+  if (!deps.cache) throw unavailable("The cloud apiserver is unreachable and caching is disabled");
   if (c === null) {
     throw unavailable(
       `The cloud apiserver is unreachable and the edge cache holds no complete copy of ${info.resource} covering this request`,

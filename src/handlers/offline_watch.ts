@@ -17,16 +17,21 @@ const enc = new TextEncoder();
 export function offlineWatchBody(
   deps: ProxyDeps,
   p: ProxyRequest,
-  c: Pick<CachedCollection, "listKind" | "apiVersion" | "resourceVersion">,
+  c: Pick<CachedCollection, "listKind" | "apiVersion" | "resourceVersion"> | null,
 ): ReadableStream<Uint8Array> {
   const t = Number(p.url.searchParams.get("timeoutSeconds") ?? "");
   const timeoutMs = (Number.isFinite(t) && t > 0 ? t : DEFAULT_TIMEOUT_S) * 1000;
-  const bookmarks = p.url.searchParams.get("allowWatchBookmarks") === "true";
-  const kind = c.listKind.endsWith("List") ? c.listKind.slice(0, -4) : c.listKind;
+  // Without a cached entry (null) there is no resourceVersion to bookmark: the watch is silent.
+  const bookmarks = c !== null && p.url.searchParams.get("allowWatchBookmarks") === "true";
+  const kind = c?.listKind.endsWith("List") ? c.listKind.slice(0, -4) : c?.listKind;
   const bookmark = enc.encode(
     JSON.stringify({
       type: "BOOKMARK",
-      object: { kind, apiVersion: c.apiVersion, metadata: { resourceVersion: c.resourceVersion } },
+      object: {
+        kind,
+        apiVersion: c?.apiVersion,
+        metadata: { resourceVersion: c?.resourceVersion },
+      },
     }) + "\n",
   );
   const cleanups: (() => void)[] = [];

@@ -65,12 +65,31 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
     (deps.now() - started) / 1000,
   );
   const ok = response.status === 200 && isJsonContentType(response.headers.get("content-type"));
+  const bytesOut = (n: number) =>
+    deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, n);
   if (!ok || response.body === null || (!drop && !tap)) {
     tap?.skip();
-    return new Response(response.body, {
+    const plain = clientHeaders(response.headers, decoded);
+    let body: ReadableStream<Uint8Array> | null = response.body;
+    if (body !== null && info.verb === "watch" && response.status === 200) {
+      // An unfiltered watch (secrets, or any resource without rules or cache) is open all the
+      // same: without this it was missing from edge_proxy_open_watches and bytes out. A watch
+      // is events, so the JS hop per chunk costs nothing that matters.
+      deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
+      const end = (bytes: number) => {
+        deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
+        bytesOut(bytes);
+      };
+      body = guardBody(body, { done: end, failed: (_e, bytes) => end(bytes), cancelled: end });
+    } else if (plain.has("content-length")) {
+      // Other bodies keep Deno's native fetch-to-serve piping (a JS hop per chunk costs ~10%
+      // throughput on big lists), so only a declared length is counted.
+      bytesOut(Number(plain.get("content-length")) || 0);
+    }
+    return new Response(body, {
       status: response.status,
       statusText: response.statusText,
-      headers: clientHeaders(response.headers, decoded),
+      headers: plain,
     });
   }
   const downSignal = server.down.signal;
@@ -131,22 +150,27 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
   const body = guardBody(response.body.pipeThrough(stream), {
     done(bytes) {
       closeWatch();
-      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
+      bytesOut(bytes);
     },
     failed(e, bytes) {
       closeWatch();
       t?.abort(`upstream body failed: ${errorText(e)}`);
-      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
-      // A watch ended by the proxy (shutdown, link down) closes cleanly so the client
-      // re-watches at once; a list never gets a made-up ending.
+      bytesOut(bytes);
+      // A list never gets a made-up ending. A watch always closes cleanly: only whole events
+      // were sent, so the client simply re-watches from its last resourceVersion. That holds
+      // too when the link dropped the connection before any probe noticed (then `ours` is
+      // still false): an errored stream would stop a client-node informer for good.
       const ours = deps.shutdown.aborted || server.down.signal !== downSignal;
-      if (info.verb === "watch" && ours) return true;
+      if (info.verb === "watch") {
+        if (!ours && !p.req.signal.aborted) failed(e);
+        return true;
+      }
       if (!p.req.signal.aborted) failed(e);
     },
     cancelled(bytes) {
       closeWatch();
       t?.abort("client went away");
-      deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, bytes);
+      bytesOut(bytes);
     },
   });
   return new Response(body, { status: 200, statusText: response.statusText, headers });

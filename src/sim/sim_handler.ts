@@ -7,9 +7,16 @@ import { kubeStatus, KubeStatusError, statusResponse } from "../kube/status.ts";
 import { negotiateOutput, type SimOutput } from "./sim_accept.ts";
 import { discoveryDocument, isHealthPath } from "./sim_discovery.ts";
 import { entryObject } from "./sim_entry.ts";
-import { decodeKubeProtobuf } from "./sim_protobuf.ts";
 import { SIM_PATCH_TYPES, type SimPatchType } from "./sim_patch.ts";
-import type { SimListOptions } from "./sim_query.ts";
+import {
+  fail,
+  isTrue,
+  JSON_TYPES,
+  listOptions,
+  mediaType,
+  readJson,
+  requireObject,
+} from "./sim_request.ts";
 import { type SimResource, simResource } from "./sim_resources.ts";
 import { jsonBody, listBody, objectBody, type SimBodyOptions } from "./sim_response.ts";
 import type { KubeObject, SimStore } from "./sim_store.ts";
@@ -24,74 +31,6 @@ export interface SimHandlerOptions {
   gzipThreshold?: number;
   /** Ends every open watch; the server aborts it on close so shutdown does not wait on them. */
   signal?: AbortSignal;
-}
-
-const PROTOBUF = "application/vnd.kubernetes.protobuf";
-const JSON_TYPES = ["application/json", PROTOBUF];
-
-/** The apiserver's request body limit (3 MiB); larger bodies get 413. */
-const MAX_BODY = 3 * 1024 * 1024;
-
-function fail(
-  code: number,
-  reason: ConstructorParameters<typeof KubeStatusError>[1],
-  message: string,
-): never {
-  throw new KubeStatusError(code, reason, message);
-}
-
-async function readJson(req: Request, allowEmpty = false): Promise<unknown> {
-  const bytes = await req.bytes();
-  if (bytes.length > MAX_BODY) fail(413, "RequestEntityTooLarge", "the request body is too large");
-  if (mediaType(req) === PROTOBUF) return decodeKubeProtobuf(bytes);
-  const text = new TextDecoder().decode(bytes);
-  if (allowEmpty && text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    fail(
-      400,
-      "BadRequest",
-      `the request body is not valid JSON: ${e instanceof Error ? e.message : e}`,
-    );
-  }
-}
-
-function requireObject(body: unknown): KubeObject {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    fail(400, "BadRequest", "the request body must be a JSON object");
-  }
-  const obj = body as KubeObject;
-  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== "object")) {
-    fail(400, "BadRequest", "metadata must be a JSON object");
-  }
-  obj.metadata = { ...(obj.metadata ?? {}) };
-  return obj;
-}
-
-function mediaType(req: Request): string {
-  return (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-}
-
-function listOptions(url: URL, namespace: string): SimListOptions {
-  const q = url.searchParams;
-  const limit = Number(q.get("limit") ?? 0);
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    fail(400, "BadRequest", `invalid limit "${q.get("limit")}"`);
-  }
-  return {
-    namespace,
-    labelSelector: q.get("labelSelector") ?? "",
-    fieldSelector: q.get("fieldSelector") ?? "",
-    limit,
-    continue: q.get("continue") ?? "",
-    resourceVersion: q.get("resourceVersion") ?? "",
-    resourceVersionMatch: q.get("resourceVersionMatch") ?? undefined,
-  };
-}
-
-function isTrue(v: string | null): boolean {
-  return v === "true" || v === "1" || v === "True";
 }
 
 function resolve(info: ReturnType<typeof requestInfo>): SimResource {

@@ -6,7 +6,7 @@ import { KubeStatusError } from "../kube/status.ts";
 import type { SimEntry } from "./sim_entry.ts";
 import { decodeContinue, encodeContinue, type SimListOptions, simPredicate } from "./sim_query.ts";
 import type { SimResource } from "./sim_resources.ts";
-import type { SimEvent } from "./sim_store.ts";
+import type { SimEvent } from "./sim_history.ts";
 
 /** A page of entries and the list metadata that goes with it. */
 export interface SimListPage {

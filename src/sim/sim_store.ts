@@ -20,23 +20,13 @@ import {
 import type { KubeObject } from "./sim_types.ts";
 import type { SimListOptions } from "./sim_query.ts";
 import { listPage, type SimListPage } from "./sim_list_page.ts";
+import { type SimEvent, SimHistory } from "./sim_history.ts";
 
 export type { KubeObject } from "./sim_types.ts";
 export type { SimEntry } from "./sim_entry.ts";
 export type { SimListOptions } from "./sim_query.ts";
 export type { SimListPage } from "./sim_list_page.ts";
-
-/** One change, as a watch sees it. */
-export interface SimEvent {
-  readonly type: "ADDED" | "MODIFIED" | "DELETED";
-  /** Plural resource name. */
-  readonly resource: string;
-  readonly rv: number;
-  /** The new state; for DELETED the last state stamped with the delete's resourceVersion. */
-  readonly entry: SimEntry;
-  /** The state before a MODIFIED or DELETED. */
-  readonly prev?: SimEntry;
-}
+export type { SimEvent } from "./sim_history.ts";
 
 /** Options of SimStore. */
 export interface SimStoreOptions {
@@ -73,16 +63,12 @@ function nowTimestamp(): string {
 /** In-memory object store with Kubernetes resourceVersion semantics. */
 export class SimStore {
   #rv = 0;
-  /** Events at or below this resourceVersion have been dropped from history. */
-  #compactedRv = 0;
-  #historyLimit: number;
-  #history: SimEvent[] = [];
+  #history: SimHistory;
   #objects = new Map<string, Map<string, SimEntry>>();
   #sortedKeys = new Map<string, string[]>();
-  #watchers = new Map<string, Set<(e: SimEvent) => void>>();
 
   constructor(options: SimStoreOptions = {}) {
-    this.#historyLimit = Math.max(1, options.historyLimit ?? 10000);
+    this.#history = new SimHistory(options.historyLimit ?? 10000);
     const namespaces = options.namespaces ??
       ["default", "kube-system", "kube-public", "kube-node-lease"];
     for (const name of namespaces) this.create("namespaces", { metadata: { name } });
@@ -95,14 +81,12 @@ export class SimStore {
 
   /** The oldest resourceVersion a watch or paginated list may start from. */
   get oldestResourceVersion(): number {
-    return this.#compactedRv;
+    return this.#history.compactedRv;
   }
 
   /** Open watches, all resources; tests use it to check a disconnect released one. */
   get watcherCount(): number {
-    let n = 0;
-    for (const s of this.#watchers.values()) n += s.size;
-    return n;
+    return this.#history.watcherCount;
   }
 
   #map(r: SimResource): Map<string, SimEntry> {
@@ -124,19 +108,6 @@ export class SimStore {
 
   #emit(ev: SimEvent): void {
     this.#history.push(ev);
-    // Trim in batches so a steady write load does not shift the array on every event.
-    if (this.#history.length >= this.#historyLimit + Math.ceil(this.#historyLimit / 4)) {
-      const drop = this.#history.length - this.#historyLimit;
-      this.#compactedRv = this.#history[drop - 1].rv;
-      this.#history.splice(0, drop);
-    }
-    for (const w of this.#watchers.get(ev.resource) ?? []) {
-      try {
-        w(ev);
-      } catch {
-        // A broken watcher must not fail the write that every other client sees succeed.
-      }
-    }
   }
 
   #namespaceOf(r: SimResource, obj: KubeObject): string {
@@ -145,7 +116,10 @@ export class SimStore {
 
   #put(r: SimResource, obj: KubeObject, type: SimEvent["type"], prev?: SimEntry): KubeObject {
     const rv = ++this.#rv;
-    obj.metadata.resourceVersion = String(rv);
+    obj = canonicalObject(r, {
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: String(rv) },
+    });
     const entry = makeEntry(r, obj);
     const map = this.#map(r);
     if (!map.has(entry.key)) this.#sortedKeys.delete(r.resource);
@@ -318,10 +292,10 @@ export class SimStore {
   listEntries(resource: string, options: SimListOptions = {}): SimListPage {
     return listPage(simResource(resource), options, {
       rv: this.#rv,
-      compactedRv: this.#compactedRv,
+      compactedRv: this.#history.compactedRv,
       keys: this.sortedKeys(resource),
       current: this.#map(simResource(resource)),
-      history: this.#history,
+      history: this.#history.events,
     });
   }
 
@@ -350,25 +324,18 @@ export class SimStore {
    */
   watch(resource: string, fromRv: number, listener: (e: SimEvent) => void): SimWatchHandle {
     const r = simResource(resource);
-    if (fromRv < this.#compactedRv) {
+    if (fromRv < this.#history.compactedRv) {
       throw new KubeStatusError(
         410,
         "Expired",
-        `too old resource version: ${fromRv} (${this.#compactedRv})`,
+        `too old resource version: ${fromRv} (${this.#history.compactedRv})`,
       );
     }
-    let set = this.#watchers.get(r.resource);
-    if (!set) this.#watchers.set(r.resource, set = new Set());
-    set.add(listener);
-    const backlog = fromRv >= this.#rv
-      ? []
-      : this.#history.filter((e) => e.rv > fromRv && e.resource === r.resource);
-    return { backlog, stop: () => void set.delete(listener) };
+    return this.#history.subscribe(r.resource, fromRv, listener);
   }
 
   /** Drops all history: every older resourceVersion now gets 410, like an etcd compaction. */
   compact(): void {
-    this.#history = [];
-    this.#compactedRv = this.#rv;
+    this.#history.compact(this.#rv);
   }
 }

@@ -125,3 +125,15 @@ Deno.test("findCoveringEntry reports the entry's age and ignores other resources
   assertEquals(await findCoveringEntry(kv, P, { ...req("a"), resource: "configmaps" }), null);
   kv.close();
 });
+
+Deno.test("findCoveringEntry prefers a newer broader entry to an older narrower one", async () => {
+  const kv = await Deno.openKv(":memory:");
+  await cache(kv, { namespace: "a", name: "p1" }, "5");
+  await cache(kv, { namespace: "" }, "9");
+  const get = await findCoveringEntry(kv, P, req("a", "", "", "p1"));
+  assertEquals(get?.meta.resourceVersion, "9");
+  await cache(kv, { namespace: "a" }, "9");
+  const same = await findCoveringEntry(kv, P, req("a", "", "", "p1"));
+  assertEquals(same?.meta.namespace, "a", "equally new: the narrower one");
+  kv.close();
+});

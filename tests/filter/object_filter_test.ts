@@ -42,6 +42,10 @@ Deno.test("readObjectFiltered rejects malformed and oversized bodies", async () 
   await rejects(readObjectFiltered(body("[1]"), drop), TypeError);
   await rejects(readObjectFiltered(body('{"a":1} {}'), drop), TypeError);
   await rejects(readObjectFiltered(body(""), drop), TypeError);
+  // Balanced but not JSON: a missing comma, a trailing comma, a bare word.
+  await rejects(readObjectFiltered(body('{"metadata":{"name":"a"} "data":{}}'), drop), TypeError);
+  await rejects(readObjectFiltered(body('{"metadata":{"name":"a",}}'), drop), TypeError);
+  await rejects(readObjectFiltered(body('{"metadata":{"name":"a"},"x":tru}'), null), TypeError);
   await rejects(
     readObjectFiltered(body(`{"d":"${"x".repeat(100)}"}`), drop, { maxBytes: 50 }),
     RangeError,
