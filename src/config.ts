@@ -43,6 +43,19 @@ const ruleSchema = z.strictObject({
   drop: dropSchema,
 });
 
+/** `listen.tls`: the server's certificate and the CA that must have signed every client's. */
+const listenTlsSchema = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  clientCAFile: z.string().min(1),
+});
+
+/** `listen` as a mapping: the address plus its TLS block. */
+const listenBlockSchema = z.strictObject({
+  address: hostPort.default("127.0.0.1:10261"),
+  tls: listenTlsSchema.optional(),
+});
+
 const DEFAULT_CACHE_RESOURCES = [
   "pods",
   "configmaps",
@@ -55,6 +68,8 @@ const DEFAULT_CACHE_RESOURCES = [
 
 const configSchema = z.strictObject({
   listen: hostPort.default("127.0.0.1:10261"),
+  /** `listen.tls` of the file, lifted out so `listen` stays `HOST:PORT`; not a key of its own. */
+  listenTls: listenTlsSchema.nullable().default(null),
   admin: hostPort.default("127.0.0.1:10267"),
   logLevel: z.enum(["debug", "info", "warning", "error"]).default("info"),
   upstream: z.strictObject({
@@ -107,6 +122,35 @@ function dropNulls(v: unknown): unknown {
   return out;
 }
 
+/** Loopback host names and addresses: what may listen without TLS. */
+function isLoopback(hostPort: string): boolean {
+  const host = hostPort.slice(0, hostPort.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Rules that span keys: a listener off loopback needs mutual TLS, and cached secrets need a key.
+ * Returns the key path to blame and why, or null.
+ */
+function policyProblem(cfg: Config): { path: string; message: string } | null {
+  if (!cfg.listenTls && !isLoopback(cfg.listen)) {
+    return {
+      path: "listen.tls",
+      message:
+        `listening on "${cfg.listen}", off loopback, needs TLS with client certificates (certFile, keyFile, clientCAFile)`,
+    };
+  }
+  if (
+    cfg.cache.enabled && cfg.cache.resources.includes("secrets") && !cfg.cache.encryptionKeyFile
+  ) {
+    return {
+      path: "cache.encryptionKeyFile",
+      message: `caching "secrets" needs a key file: secrets are cached only encrypted`,
+    };
+  }
+  return null;
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object") {
     for (const v of Object.values(o)) deepFreeze(v);
@@ -152,18 +196,34 @@ export function parseConfig(text: string, source = "config"): Config {
       ((isMap(parent) || isSeq(parent)) ? (parent as { range?: number[] }).range?.[0] : undefined);
     return at === undefined ? "" : ` (line ${lines.linePos(at).line})`;
   };
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let path = issue.path;
+  const fail = (issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): never => {
+    let path = [...prefix, ...issue.path];
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       path = [...path, issue.keys[0]];
       message = "unknown key";
     }
     throw new ConfigError(`Invalid ${source}: "${pathText(path)}"${lineOf(path)}: ${message}`);
+  };
+  const top = raw as Record<string, unknown>;
+  if ("listenTls" in top) {
+    throw new ConfigError(`Invalid ${source}: "listenTls"${lineOf(["listenTls"])}: unknown key`);
   }
-  const cfg = parsed.data;
+  if (top.listen !== null && typeof top.listen === "object" && !Array.isArray(top.listen)) {
+    // `listen: {address, tls}`: the address stays `listen`, the block becomes `listenTls`.
+    const block = listenBlockSchema.safeParse(top.listen);
+    if (!block.success) fail(block.error.issues[0], ["listen"]);
+    top.listen = block.data!.address;
+    top.listenTls = block.data!.tls ?? null;
+  }
+  const parsed = configSchema.safeParse(top);
+  if (!parsed.success) fail(parsed.error.issues[0]);
+  const cfg = parsed.data!;
+  const problem = policyProblem(cfg);
+  if (problem) {
+    const at = problem.path === "listen.tls" ? ["listen"] : problem.path.split(".");
+    throw new ConfigError(`Invalid ${source}: "${problem.path}"${lineOf(at)}: ${problem.message}`);
+  }
   try {
     compileRules(cfg.filters);
   } catch (e) {
@@ -205,6 +265,8 @@ export function withOverrides(cfg: Config, o: ConfigOverrides, source = "flags")
     const issue = parsed.error.issues[0];
     throw new ConfigError(`Invalid ${source}: "${pathText(issue.path)}": ${issue.message}`);
   }
+  const problem = policyProblem(parsed.data);
+  if (problem) throw new ConfigError(`Invalid ${source}: "${problem.path}": ${problem.message}`);
   return deepFreeze(parsed.data);
 }
 

@@ -10,13 +10,14 @@ import type { Config } from "./config.ts";
 import { compileRules } from "./filter/rules.ts";
 import { createCacheTap } from "./handlers/kv_cache_tap.ts";
 import { logger } from "./log.ts";
+import { readListenTls, serveMutualTls } from "./mtls_listener.ts";
 import type { UpstreamTarget } from "./upstream/resolve_upstream.ts";
 import { UpstreamPool } from "./upstream/upstream_pool.ts";
 import { openCache } from "./cache/open_cache.ts";
 
 /** A running proxy. */
 export interface EdgeProxy {
-  /** `http://host:port` of the Kubernetes API listener. */
+  /** `http://host:port` of the Kubernetes API listener (`https://` with `listen.tls`). */
   url: string;
   /** `http://host:port` of the admin listener. */
   adminUrl: string;
@@ -50,7 +51,7 @@ export interface StartOptions {
 /**
  * Starts the proxy.
  *
- * @throws {ConfigError} for bad credentials or missing servers.
+ * @throws {ConfigError} for bad credentials, missing servers or unreadable `listen.tls` files.
  */
 export async function startEdgeProxy(
   config: Config,
@@ -59,6 +60,7 @@ export async function startEdgeProxy(
   const log = options.log ?? logger("proxy");
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
+  const tlsPem = config.listenTls ? await readListenTls(config.listenTls) : null;
   const { servers, creds } = options.upstream ??
     await (await import("./upstream/resolve_upstream.ts")).resolveUpstream(config);
   const pool = new UpstreamPool(servers, creds, {
@@ -110,11 +112,18 @@ export async function startEdgeProxy(
     log.error("Unhandled server error: {error}", { error: String(e) });
     return new Response("internal error", { status: 500 });
   };
-  const server = Deno.serve({ ...listen, onListen: () => {}, onError }, app.fetch);
+  const server = tlsPem
+    ? await serveMutualTls({
+      ...listen,
+      pem: tlsPem,
+      onError,
+      onRefused: (reason) => log.debug("TLS client refused: {reason}", { reason }),
+    }, app.fetch)
+    : Deno.serve({ ...listen, onListen: () => {}, onError }, app.fetch);
   const adminServer = Deno.serve({ ...adminAt, onListen: () => {}, onError }, admin.fetch);
   pool.start();
   serving = true;
-  const url = `http://${fmtHost(server.addr.hostname)}:${server.addr.port}`;
+  const url = `${tlsPem ? "https" : "http"}://${fmtHost(server.addr.hostname)}:${server.addr.port}`;
   const adminUrl = `http://${fmtHost(adminServer.addr.hostname)}:${adminServer.addr.port}`;
   log.info("Serving the Kubernetes API on {url} (admin {adminUrl}) for {servers}", {
     url,
