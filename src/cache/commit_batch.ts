@@ -1,5 +1,6 @@
 /**
- * @module Atomic commits kept inside Deno KV's limits (1,000 mutations, 800 KiB per commit).
+ * @module Atomic commits kept inside Deno KV's limits (1,000 mutations, 800 KiB per commit,
+ * 80 KiB of keys per commit).
  *
  * Mutations are queued into one `AtomicOperation` and committed when the next one would
  * exceed the budget; commits happen in the order mutations were added, which compaction relies
@@ -13,6 +14,12 @@ export interface CommitLimits {
   maxBytes?: number;
   /** @default 900 */
   maxMutations?: number;
+  /**
+   * Key bytes alone: KV refuses an atomic operation whose keys total over 80 KiB ("Total key
+   * size too large"), which 900 small records (~100-byte keys, tiny values) exceed long before
+   * the byte budget: every list of a thousand small objects failed to cache. @default 60 KiB
+   */
+  maxKeyBytes?: number;
 }
 
 /** Thrown when a `.check()` failed: someone else changed the checked key. */
@@ -28,8 +35,10 @@ export class CommitBatch {
   readonly #kv: Deno.Kv;
   readonly #maxBytes: number;
   readonly #maxMutations: number;
+  readonly #maxKeyBytes: number;
   #op: Deno.AtomicOperation;
   #bytes = 0;
+  #keyBytes = 0;
   #mutations = 0;
   /** Key and value bytes of all commits so far. */
   bytesCommitted = 0;
@@ -40,6 +49,7 @@ export class CommitBatch {
     this.#kv = kv;
     this.#maxBytes = limits.maxBytes ?? 700 * 1024;
     this.#maxMutations = limits.maxMutations ?? 900;
+    this.#maxKeyBytes = limits.maxKeyBytes ?? 60 * 1024;
     this.#op = kv.atomic();
   }
 
@@ -50,18 +60,19 @@ export class CommitBatch {
 
   /** Queues a set, committing first when it would not fit. */
   async set(key: Deno.KvKey, value: Uint8Array): Promise<void> {
-    const size = estimateKeyBytes(key) + value.byteLength;
-    if (!this.#fits(size)) await this.flush();
+    const keySize = estimateKeyBytes(key);
+    const size = keySize + value.byteLength;
+    if (!this.#fits(size, keySize)) await this.flush();
     this.#op.set(key, value);
-    this.#add(size);
+    this.#add(size, keySize);
   }
 
   /** Queues a delete, committing first when it would not fit. */
   async delete(key: Deno.KvKey): Promise<void> {
     const size = estimateKeyBytes(key);
-    if (!this.#fits(size)) await this.flush();
+    if (!this.#fits(size, size)) await this.flush();
     this.#op.delete(key);
-    this.#add(size);
+    this.#add(size, size);
   }
 
   /**
@@ -75,17 +86,20 @@ export class CommitBatch {
     final?: { check?: Deno.AtomicCheck; key: Deno.KvKey; value: Uint8Array },
   ): Promise<void> {
     if (final) {
-      const size = estimateKeyBytes(final.key) + final.value.byteLength;
-      if (!this.#fits(size)) await this.flush();
+      // The check's key counts towards KV's key total too.
+      const keySize = estimateKeyBytes(final.key) * (final.check ? 2 : 1);
+      const size = keySize + final.value.byteLength;
+      if (!this.#fits(size, keySize)) await this.flush();
       if (final.check) this.#op.check(final.check);
       this.#op.set(final.key, final.value);
-      this.#add(size);
+      this.#add(size, keySize);
     }
     if (this.#mutations === 0) return;
     const op = this.#op;
     const bytes = this.#bytes;
     this.#op = this.#kv.atomic();
     this.#bytes = 0;
+    this.#keyBytes = 0;
     this.#mutations = 0;
     const res = await op.commit();
     if (!res.ok) throw new CommitConflictError("Cache commit lost a race: the entry changed");
@@ -93,13 +107,15 @@ export class CommitBatch {
     this.commits++;
   }
 
-  #fits(size: number): boolean {
+  #fits(size: number, keySize: number): boolean {
     return this.#mutations === 0 ||
-      (this.#mutations + 1 <= this.#maxMutations && this.#bytes + size <= this.#maxBytes);
+      (this.#mutations + 1 <= this.#maxMutations && this.#bytes + size <= this.#maxBytes &&
+        this.#keyBytes + keySize <= this.#maxKeyBytes);
   }
 
-  #add(size: number): void {
+  #add(size: number, keySize: number): void {
     this.#bytes += size;
+    this.#keyBytes += keySize;
     this.#mutations++;
   }
 }

@@ -11,9 +11,12 @@ import { kubeStatus, KubeStatusError, statusResponse } from "../kube/status.ts";
 import { errorText } from "../log.ts";
 import { clientHeaders, forward } from "../upstream/forward.ts";
 import { guardBody } from "./guarded_body.ts";
+import { errorPageStatus } from "./upstream_error_page.ts";
 import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
 
 const READ_VERBS = new Set(["get", "list", "watch"]);
+/** kube-apiserver's long-running requests (BasicLongRunningRequestCheck): no request timeout. */
+const LONG_RUNNING_SUBRESOURCES = new Set(["log", "exec", "attach", "portforward", "proxy"]);
 
 /**
  * Serves `p` from the upstream.
@@ -50,12 +53,28 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
     }
   }
   const started = deps.now();
+  // Like kube-apiserver's --request-timeout: an upstream that stalls or trickles (before or
+  // after its headers, on a link whose probes still answer) must not hold a list or get, its
+  // client and its cache writer forever. Watches and streams are long-running, as there.
+  const timeoutMs = deps.config.upstream.requestTimeoutMs;
+  const longRunning = info.verb === "watch" || info.verb === "proxy" ||
+    LONG_RUNNING_SUBRESOURCES.has(info.subresource);
+  const signals = [p.req.signal, deps.shutdown];
+  if (!longRunning) signals.push(AbortSignal.timeout(timeoutMs));
   const { response, server, decoded } = await forward(deps.pool, p.req, p.url, {
     connectTimeoutMs: deps.config.upstream.connectTimeoutMs,
     accept,
     setQuery,
-    signal: AbortSignal.any([p.req.signal, deps.shutdown]),
+    signal: AbortSignal.any(signals),
     now: deps.now,
+  }).catch((e) => {
+    if ((e as Error)?.name !== "TimeoutError") throw e;
+    deps.log.warn("Upstream sent no headers for {method} {path} within {ms} ms", {
+      method: p.req.method,
+      path: p.url.pathname,
+      ms: timeoutMs,
+    });
+    throw new KubeStatusError(504, "Timeout", `The upstream did not answer within ${timeoutMs} ms`);
   });
   p.source = "upstream";
   deps.metrics.observe(
@@ -69,6 +88,17 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
     deps.metrics.inc("edge_proxy_bytes_out_total", "Bytes sent to clients", {}, n);
   if (!ok || response.body === null || (!drop && !tap)) {
     tap?.skip();
+    // A load balancer's HTML 502/503 page is no answer a Kubernetes client can parse.
+    const page = info.isResource ? await errorPageStatus(response) : null;
+    if (page) {
+      deps.log.warn("Upstream answered {code} with a non-Kubernetes page for {method} {path}", {
+        code: response.status,
+        contentType: response.headers.get("content-type") ?? "",
+        method: p.req.method,
+        path: p.url.pathname,
+      });
+      return page;
+    }
     const plain = clientHeaders(response.headers, decoded);
     let body: ReadableStream<Uint8Array> | null = response.body;
     if (body !== null && info.verb === "watch" && response.status === 200) {
@@ -114,6 +144,13 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
   if (info.verb === "get") {
     const obj = await readObjectFiltered(response.body, drop, { table }).catch((e) => {
       failed(e);
+      if ((e as Error)?.name === "TimeoutError") {
+        throw new KubeStatusError(
+          504,
+          "Timeout",
+          `The upstream did not answer within ${timeoutMs} ms`,
+        );
+      }
       throw new KubeStatusError(502, "InternalError", "The upstream sent a malformed object", {
         cause: e,
       });

@@ -13,6 +13,15 @@ export class UpstreamUnavailableError extends Error {
   }
 }
 
+/**
+ * Each upstream body -> its Response. Deno's fetch ends a body on abort through the Response
+ * object, and once only the body is still referenced (a list or watch piped to the client) a
+ * garbage collection takes the Response and aborting the signal no longer ends the body: the
+ * request timeout, shutdown (SIGTERM) and a server going down then left streams open until the
+ * upstream closed them. Keyed by the body, the Response lives exactly as long as its body.
+ */
+const bodyOwners = new WeakMap<ReadableStream<Uint8Array>, Response>();
+
 /** RFC 9110 §7.6.1: connection-specific headers a proxy must not forward. */
 const HOP_BY_HOP = [
   "connection",
@@ -136,6 +145,7 @@ export async function forward(
         duplex: hasBody ? "half" : undefined,
       } as RequestInit);
       pool.markUp(server);
+      if (response.body) bodyOwners.set(response.body, response);
       return { response, server, decoded: response.headers.has("content-encoding") };
     } catch (e) {
       if (options.signal?.aborted) throw options.signal.reason ?? e;
