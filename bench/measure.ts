@@ -3,17 +3,21 @@
  * medians and percentiles, print a table.
  */
 
-/** Bytes of a response body read to the end, and the seconds it took from the request. */
+/**
+ * Bytes of a response body read to the end, the seconds it took from the request, and the
+ * seconds to the response headers (when a client learns it has an answer).
+ */
 export async function timedRead(
   url: string,
   init?: RequestInit,
-): Promise<{ bytes: number; seconds: number }> {
+): Promise<{ bytes: number; seconds: number; headerSeconds: number }> {
   const t0 = performance.now();
   const res = await fetch(url, init);
+  const headerSeconds = (performance.now() - t0) / 1000;
   let bytes = 0;
   for await (const c of res.body!) bytes += c.byteLength;
   if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return { bytes, seconds: (performance.now() - t0) / 1000 };
+  return { bytes, seconds: (performance.now() - t0) / 1000, headerSeconds };
 }
 
 /** The median of numbers. */

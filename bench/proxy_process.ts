@@ -19,6 +19,15 @@ export interface ProxyProcess {
 
 let nextPort = 19300;
 
+/**
+ * The runtime flags of `deno task start` that tune the runtime (`--v8-flags=…`), read from
+ * deno.json so the benchmark measures the proxy exactly as it is started in production.
+ */
+export const START_RUNTIME_FLAGS: readonly string[] = (() => {
+  const json = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  return String(json.tasks.start).split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+})();
+
 function procField(pid: number, file: string, key: string): number {
   const text = Deno.readTextFileSync(`/proc/${pid}/${file}`);
   const m = new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(text);
@@ -26,7 +35,11 @@ function procField(pid: number, file: string, key: string): number {
 }
 
 /** Starts `deno run src/main.ts` with `config` (YAML text); resolves once /readyz answers. */
-export async function startProxyProcess(config: string, upstream: string): Promise<ProxyProcess> {
+export async function startProxyProcess(
+  config: string,
+  upstream: string,
+  runFlags: readonly string[] = START_RUNTIME_FLAGS,
+): Promise<ProxyProcess> {
   const dir = await Deno.makeTempDir({ prefix: "edge-proxy-bench-" });
   await Deno.writeTextFile(`${dir}/config.yaml`, config);
   const port = nextPort++;
@@ -38,6 +51,7 @@ export async function startProxyProcess(config: string, upstream: string): Promi
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...runFlags,
       new URL("../src/main.ts", import.meta.url).pathname,
       "--config",
       `${dir}/config.yaml`,

@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 # Baked-in permissions: network (listeners, upstream), read (config, kubeconfig, token files,
 # the cache), write (the cache), env (LogTape reads NO_COLOR-style settings). No run, ffi or sys.
 PERMS=(--allow-net --allow-read --allow-write --allow-env)
+# A 1 MB young generation: the proxy's garbage is short-lived stream chunks, and small
+# semi-spaces collect them before they pile up (peak RSS on a 200 MB filtered list: +20 MB
+# instead of +70 MB, at no measured cost in throughput). Kept in step with `deno task start`.
+PERMS+=(--v8-flags=--max-semi-space-size=1)
 declare -A TRIPLE=([x86_64]=x86_64-unknown-linux-gnu [aarch64]=aarch64-unknown-linux-gnu)
 
 if [[ "${1:-}" == "--check" ]]; then
