@@ -44,6 +44,8 @@ export class CommitBatch {
   bytesCommitted = 0;
   /** Number of commits so far. */
   commits = 0;
+  /** The versionstamp of the last commit ("" before the first). */
+  lastVersionstamp = "";
 
   constructor(kv: Deno.Kv, limits: CommitLimits = {}) {
     this.#kv = kv;
@@ -105,6 +107,7 @@ export class CommitBatch {
     if (!res.ok) throw new CommitConflictError("Cache commit lost a race: the entry changed");
     this.bytesCommitted += bytes;
     this.commits++;
+    this.lastVersionstamp = res.versionstamp;
   }
 
   #fits(size: number, keySize: number): boolean {

@@ -14,8 +14,28 @@ export interface Abortable {
   abort(reason?: string): void;
 }
 
+/** One object of a remembered index: enough to tell whether a relisted object changed. */
+export interface IndexedVersion {
+  resourceVersion: string;
+  plainLength: number;
+}
+
+/**
+ * What an entry held, by name, right after a list writer committed it: valid exactly while
+ * the entry's meta still has `versionstamp` (every later commit flips the meta).
+ */
+export interface RememberedIndex {
+  versionstamp: string;
+  objects: Map<string, IndexedVersion>;
+}
+
+/** Objects remembered over all entries; past this the oldest entries are forgotten. */
+const MAX_REMEMBERED_OBJECTS = 100_000;
+
 /** Guard state of one KV handle. */
 export class EntryGuard {
+  readonly #indexes = new Map<string, RememberedIndex>();
+  #indexedObjects = 0;
   readonly #readers = new Map<string, Set<Promise<void>>>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #listWriters = new Map<string, Abortable>();
@@ -89,6 +109,58 @@ export class EntryGuard {
   setDirty(entryKey: string, dirty: boolean): void {
     if (dirty) this.#dirty.add(entryKey);
     else this.#dirty.delete(entryKey);
+  }
+
+  /**
+   * Remembers what a committed entry holds, so its next list skips reading every record back
+   * (a 60 MB list read ~30 MB of KV values only to learn nothing changed). Bounded: the
+   * entries remembered longest ago are forgotten first.
+   */
+  rememberIndex(entryKey: string, index: RememberedIndex): void {
+    this.forgetIndex(entryKey);
+    this.#indexes.set(entryKey, index);
+    this.#indexedObjects += index.objects.size;
+    for (const [k, old] of this.#indexes) {
+      if (this.#indexedObjects <= MAX_REMEMBERED_OBJECTS || k === entryKey) break;
+      this.#indexes.delete(k);
+      this.#indexedObjects -= old.objects.size;
+    }
+  }
+
+  /** The remembered index of an entry; the caller compares its versionstamp with the meta's. */
+  recallIndex(entryKey: string): RememberedIndex | undefined {
+    return this.#indexes.get(entryKey);
+  }
+
+  /**
+   * Carries a remembered index over one more commit (a watch event): only when it was valid
+   * for the meta that commit replaced (`from`), else it is forgotten. `version` null deletes.
+   */
+  advanceIndex(
+    entryKey: string,
+    from: string,
+    to: string,
+    change?: { nameKey: string; version: IndexedVersion | null },
+  ): void {
+    const index = this.#indexes.get(entryKey);
+    if (!index) return;
+    if (index.versionstamp !== from) return this.forgetIndex(entryKey);
+    index.versionstamp = to;
+    if (!change) return;
+    const had = index.objects.delete(change.nameKey);
+    if (had) this.#indexedObjects--;
+    if (change.version) {
+      index.objects.set(change.nameKey, change.version);
+      this.#indexedObjects++;
+    }
+  }
+
+  /** Forgets an entry's index (an abandoned write, a skipped compaction). */
+  forgetIndex(entryKey: string): void {
+    const old = this.#indexes.get(entryKey);
+    if (!old) return;
+    this.#indexes.delete(entryKey);
+    this.#indexedObjects -= old.objects.size;
   }
 
   /** True when abandoned records above the meta's generation may remain. */

@@ -18,8 +18,14 @@ import {
 import { ByteBudgetQueue } from "./byte_budget_queue.ts";
 import { CommitBatch } from "./commit_batch.ts";
 import { compactNames } from "./compact_names.ts";
-import { entryGuard, guardKey } from "./entry_guard.ts";
-import { deleteAboveGen, loadEntryIndex, nameKey } from "./entry_index.ts";
+import { entryGuard, guardKey, type IndexedVersion, type RememberedIndex } from "./entry_guard.ts";
+import {
+  deleteAboveGen,
+  type EntryIndex,
+  type IndexedObject,
+  loadEntryIndex,
+  nameKey,
+} from "./entry_index.ts";
 import { encodeMeta, type ListInfo, metaFor, readMeta } from "./entry_meta.ts";
 import { encodeRecord, encodeTombstone } from "./record_codec.ts";
 
@@ -33,6 +39,18 @@ export interface CacheItem {
   /** The object's JSON bytes; the writer keeps a reference, so do not reuse the buffer. */
   bytes: Uint8Array;
 }
+
+/** A queued item: `bytes` is null for one the caller found unchanged ({@linkcode ListCacheWriter.pushUnchanged}). */
+interface QueuedItem {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+  bytes: Uint8Array | null;
+  plainLength: number;
+}
+
+/** Queue bytes charged for an item queued without its body. */
+const UNCHANGED_ITEM_BYTES = 64;
 
 /** Options of {@linkcode ListCacheWriter}. */
 export interface ListCacheWriterOptions extends CacheWriteOptions {
@@ -76,7 +94,7 @@ export class ListCacheWriter {
   readonly #stats: CacheStats;
   readonly #log: CacheLogger;
   readonly #maxQueueBytes: number;
-  readonly #queue: ByteBudgetQueue<CacheItem>;
+  readonly #queue: ByteBudgetQueue<QueuedItem>;
   #ended: ListInfo | null = null;
   #stop: { reason: string; failure: boolean } | null = null;
   #finished = false;
@@ -91,7 +109,10 @@ export class ListCacheWriter {
     this.#stats = options.stats ?? createCacheStats();
     this.#log = options.logger ?? silentLogger;
     this.#maxQueueBytes = options.maxQueueBytes ?? 32 * 1024 * 1024;
-    this.#queue = new ByteBudgetQueue(this.#maxQueueBytes, (i) => i.bytes.byteLength);
+    this.#queue = new ByteBudgetQueue(
+      this.#maxQueueBytes,
+      (i) => i.bytes?.byteLength ?? UNCHANGED_ITEM_BYTES,
+    );
     entryGuard(kv).setListWriter(this.#key, this);
     this.#armIdleTimer(options.idleTimeoutMs ?? 60_000);
     this.done = this.#run();
@@ -102,6 +123,35 @@ export class ListCacheWriter {
    * up or ended: the caller simply stops pushing (its response is unaffected).
    */
   push(item: CacheItem): boolean {
+    return this.#offer({ ...item, plainLength: item.bytes.byteLength });
+  }
+
+  /**
+   * True when the entry's last committed list, as this process remembers it, has this very
+   * object version: the caller may then {@linkcode pushUnchanged} it without copying its
+   * bytes. A hint only: the writer re-checks against the entry as it finds it.
+   */
+  knowsUnchanged(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    length: number,
+  ): boolean {
+    const old = entryGuard(this.#kv).recallIndex(this.#key)?.objects.get(nameKey(namespace, name));
+    return old !== undefined && old.resourceVersion === resourceVersion &&
+      old.plainLength === length;
+  }
+
+  /**
+   * Queues an object that {@linkcode knowsUnchanged} vouched for, without its bytes. Should the
+   * entry have changed since (then the bytes would be needed), the writer gives up on this list
+   * and the previous entry stays. Same contract as {@linkcode push} otherwise.
+   */
+  pushUnchanged(namespace: string, name: string, resourceVersion: string, length: number): boolean {
+    return this.#offer({ namespace, name, resourceVersion, bytes: null, plainLength: length });
+  }
+
+  #offer(item: QueuedItem): boolean {
     if (this.#stop || this.#ended || this.#finished) return false;
     this.#lastActivity = Date.now();
     if (this.#queue.offer(item)) return true;
@@ -144,7 +194,7 @@ export class ListCacheWriter {
     this.#timer = setTimeout(check, idleMs);
   }
 
-  async #next(): Promise<CacheItem | null> {
+  async #next(): Promise<QueuedItem | null> {
     const item = await this.#queue.take();
     this.#throwIfStopped();
     return item;
@@ -159,13 +209,20 @@ export class ListCacheWriter {
     const compact = new Set<string>();
     let committed = false;
     let base = 0;
+    let stamp = "";
+    let objects: Map<string, IndexedVersion> | null = null;
     try {
       this.#throwIfStopped();
       const { meta, versionstamp } = await readMeta(kv, entry);
       base = meta?.gen ?? 0;
       const gen = base + 1;
-      // Also deletes anything left above the meta by an earlier abandoned write.
-      const index = await loadEntryIndex(kv, entry, base);
+      const remembered = guard.recallIndex(this.#key);
+      // Unchanged since this process committed it: no record needs reading, and nothing lies
+      // above the meta (an abandoned write forgets the index). Otherwise scan, which also
+      // deletes anything left above the meta by an earlier abandoned write.
+      const index = meta && remembered?.versionstamp === versionstamp && !guard.isDirty(this.#key)
+        ? indexFrom(remembered)
+        : await loadEntryIndex(kv, entry, base);
       guard.setDirty(this.#key, false);
       for (const nk of index.compactable) compact.add(nk);
       const codec = this.#opts.codec;
@@ -176,17 +233,29 @@ export class ListCacheWriter {
           old.seen = true;
           if (
             old.resourceVersion === item.resourceVersion &&
-            old.plainLength === item.bytes.byteLength
+            old.plainLength === item.plainLength
           ) {
             this.#stats.recordsUnchanged++;
             continue;
           }
           compact.add(nk);
         }
+        if (item.bytes === null) {
+          // The list is older than what the entry holds now (an apiserver cache behind a
+          // watch): rare, and the next list caches it; the previous entry stays meanwhile.
+          const why = `${nk.replace("\u0000", "/")} changed after it was vouched unchanged`;
+          this.#giveUp(why, false);
+          throw new Stop(why);
+        }
+        index.objects.set(nk, {
+          resourceVersion: item.resourceVersion,
+          plainLength: item.plainLength,
+          seen: true,
+        });
         const stored = codec ? await codec.encode(item.bytes) : item.bytes;
         const chunks = encodeRecord({
           type: "object",
-          plainLength: item.bytes.byteLength,
+          plainLength: item.plainLength,
           storedLength: stored.byteLength,
           resourceVersion: item.resourceVersion,
         }, stored);
@@ -201,6 +270,7 @@ export class ListCacheWriter {
         const [namespace, name] = nk.split("\u0000");
         const chunk = encodeTombstone(info.resourceVersion);
         await batch.set(objectKey(entry, namespace, name, gen, 0), chunk);
+        index.objects.delete(nk);
         compact.add(nk);
         this.#stats.recordsWritten++;
         this.#throwIfStopped();
@@ -213,6 +283,8 @@ export class ListCacheWriter {
         value: encodeMeta(next),
       });
       committed = true;
+      stamp = batch.lastVersionstamp;
+      objects = index.objects;
       this.#stats.listsCommitted++;
     } catch (err) {
       await this.#abandon(err, base, batch.commits > 0);
@@ -225,8 +297,14 @@ export class ListCacheWriter {
     }
     if (!committed) return "abandoned";
     try {
-      await compactNames(kv, entry, compact, { drainTimeoutMs: this.#opts.drainTimeoutMs });
+      const deleted = await compactNames(kv, entry, compact, {
+        drainTimeoutMs: this.#opts.drainTimeoutMs,
+      });
+      // Remembered only when compaction ran, so the next writer has nothing to compact.
+      if (deleted >= 0 && objects) guard.rememberIndex(this.#key, { versionstamp: stamp, objects });
+      else guard.forgetIndex(this.#key);
     } catch (err) {
+      guard.forgetIndex(this.#key);
       this.#log("warn", "Cache compaction failed; stale records stay until the next write", {
         ...this.#describe(),
         error: String(err),
@@ -237,6 +315,7 @@ export class ListCacheWriter {
 
   /** Deletes the pending generation; on failure marks the entry for the next writer. */
   async #abandon(err: unknown, base: number, wrote: boolean): Promise<void> {
+    entryGuard(this.#kv).forgetIndex(this.#key);
     const deliberate = err instanceof Stop && !this.#stop?.failure;
     const reason = err instanceof Stop ? err.message : String(err);
     if (deliberate) this.#stats.listsAborted++;
@@ -265,4 +344,17 @@ export class ListCacheWriter {
       partition: e.partition,
     };
   }
+}
+
+/** A fresh index (nothing seen yet, nothing to compact) from a remembered one. */
+function indexFrom(remembered: RememberedIndex): EntryIndex {
+  const objects = new Map<string, IndexedObject>();
+  for (const [nk, v] of remembered.objects) {
+    objects.set(nk, {
+      resourceVersion: v.resourceVersion,
+      plainLength: v.plainLength,
+      seen: false,
+    });
+  }
+  return { objects, compactable: new Set(), maxGen: 0, garbageDeleted: 0 };
 }

@@ -104,8 +104,23 @@ export async function applyWatchEvent(
       key: metaKey(entry),
       value: encodeMeta(next),
     });
+    // Keeps the list writer's remembered index true, so kubelet's relist after a watch
+    // still skips reading the entry back.
+    guard.advanceIndex(
+      gk,
+      versionstamp ?? "",
+      batch.lastVersionstamp,
+      event.type === "BOOKMARK" ? undefined : {
+        nameKey: nameKey(event.namespace, event.name),
+        version: event.type === "DELETED" ? null : {
+          resourceVersion: event.resourceVersion,
+          plainLength: event.bytes!.byteLength,
+        },
+      },
+    );
     stats.watchEventsApplied++;
   } catch (err) {
+    guard.forgetIndex(gk);
     stats.writeFailures++;
     log("warn", `Cache update from a watch event failed: ${err}`, {
       resource: entry.resource,
@@ -127,10 +142,13 @@ export async function applyWatchEvent(
   }
   if (event.type !== "BOOKMARK") {
     try {
-      await compactNames(kv, entry, [nameKey(event.namespace, event.name)], {
+      const deleted = await compactNames(kv, entry, [nameKey(event.namespace, event.name)], {
         drainTimeoutMs: options.drainTimeoutMs,
       });
+      // A remembered index promises nothing is left to compact.
+      if (deleted < 0) guard.forgetIndex(gk);
     } catch (err) {
+      guard.forgetIndex(gk);
       log("warn", `Cache compaction failed: ${err}`, { resource: entry.resource });
     }
   }

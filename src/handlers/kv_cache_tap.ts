@@ -131,12 +131,11 @@ export async function createCacheTap(
           return {
             item(bytes, view) {
               if (dead) return;
-              w.push({
-                namespace: view.namespace,
-                name: view.name,
-                resourceVersion: view.resourceVersion,
-                bytes: bytes.slice(),
-              });
+              const { namespace, name, resourceVersion } = view;
+              // A relist mostly repeats what is cached: such items are queued without a copy.
+              if (w.knowsUnchanged(namespace, name, resourceVersion, bytes.byteLength)) {
+                w.pushUnchanged(namespace, name, resourceVersion, bytes.byteLength);
+              } else w.push({ namespace, name, resourceVersion, bytes: bytes.slice() });
             },
             end(meta) {
               if (dead) return;
