@@ -18,7 +18,8 @@ Usage: edge-proxy [flags]
 
 Flags:
   --config FILE        YAML configuration (default: built-in defaults; see config.yaml)
-  --listen HOST:PORT   Kubernetes API for local clients (default 127.0.0.1:10261)
+  --listen HOST:PORT   Kubernetes API for local clients (default 127.0.0.1:10261); an address
+                       off loopback needs listen.tls in the config (TLS, client certificates)
   --admin HOST:PORT    /healthz, /readyz, /metrics (default 127.0.0.1:10267)
   --upstream URL       cloud kube-apiserver; repeat for failover, tried in order
                        (overrides upstream.servers)

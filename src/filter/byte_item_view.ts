@@ -182,3 +182,15 @@ export function rowObjectView(row: Uint8Array): ByteItemView {
   if (vs >= 0 && row[vs] === LBRACE) return new ByteItemView(row, vs, row.length);
   return new ByteItemView(EMPTY_OBJECT);
 }
+
+/**
+ * The bytes of a Table row's `object` (a subarray of `row`), or null when the row carries no
+ * object. With `includeObject=Object` that is the whole object, exactly as a list item.
+ *
+ * @throws {TypeError} on malformed JSON.
+ */
+export function rowObjectBytes(row: Uint8Array): Uint8Array | null {
+  const vs = new ByteItemView(row).valueStart("object");
+  if (vs < 0 || row[vs] !== LBRACE) return null;
+  return row.subarray(vs, skipValue(row, vs, row.length));
+}

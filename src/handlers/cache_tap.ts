@@ -9,11 +9,15 @@ import type { ProxyRequest } from "./proxy_deps.ts";
 
 /** Receives what one client response carried. Calls after abort/skip are ignored. */
 export interface RequestTap {
-  listObserver(): ListObserver;
+  /**
+   * Observes a list body. With `tableRows`, the items are the rows of a Table whose rows
+   * embed their whole object (`includeObject=Object`): the objects are cached as a plain list.
+   */
+  listObserver(options?: { tableRows?: boolean }): ListObserver;
   watchObserver(): WatchObserver;
   /** A single object a get returned. */
   object(bytes: Uint8Array, view: ItemView): void;
-  /** The response is not cacheable after all (an error status, a Table). */
+  /** The response is not cacheable after all (an error status, a metadata-only view). */
   skip(): void;
   /** The response failed or was cut: keep the previous complete entry. */
   abort(reason: string): void;

@@ -25,6 +25,19 @@ import type { UpstreamPool } from "../upstream/upstream_pool.ts";
 import type { CachedCollection, CacheTap, RequestTap } from "./cache_tap.ts";
 import { requestSelectors } from "./offline.ts";
 import type { ProxyRequest } from "./proxy_deps.ts";
+import { rowObjectBytes } from "../filter/byte_item_view.ts";
+
+/** Kinds of the resources cached by default, for an empty Table list (which names none). */
+const KINDS: Readonly<Record<string, string>> = {
+  pods: "Pod",
+  configmaps: "ConfigMap",
+  secrets: "Secret",
+  services: "Service",
+  endpoints: "Endpoints",
+  endpointslices: "EndpointSlice",
+  nodes: "Node",
+  namespaces: "Namespace",
+};
 
 /** What the tap needs besides the store. */
 export interface CacheTapDeps {
@@ -117,7 +130,8 @@ export async function createCacheTap(
       let dead = false;
       let writer: ListCacheWriter | null = null;
       return {
-        listObserver() {
+        listObserver(options = {}) {
+          const rows = options.tableRows === true;
           if (cont !== "") {
             const pending = paged.get(entry.id);
             if (!pending || pending.token !== cont) return {}; // a page of a list we did not see begin
@@ -128,10 +142,26 @@ export async function createCacheTap(
             track(writer);
           }
           const w = writer;
+          let kind = "";
+          const give = (reason: string) => {
+            dead = true;
+            w.abort(reason);
+          };
           return {
-            item(bytes, view) {
+            item(row, view) {
               if (dead) return;
+              const bytes = rows ? rowObjectBytes(row) : row;
+              if (bytes === null) return give("a Table row without its object");
               const { namespace, name, resourceVersion } = view;
+              if (rows) {
+                // Only whole objects are cached: a server that ignored includeObject=Object
+                // sent PartialObjectMetadata, which kubelet could not use later.
+                const k = view.field("kind") ?? "";
+                if (k === "" || k === "PartialObjectMetadata") {
+                  return give(`a Table row embeds ${k || "an object without kind"}`);
+                }
+                kind ||= k;
+              }
               // A relist mostly repeats what is cached: such items are queued without a copy.
               if (w.knowsUnchanged(namespace, name, resourceVersion, bytes.byteLength)) {
                 w.pushUnchanged(namespace, name, resourceVersion, bytes.byteLength);
@@ -143,9 +173,15 @@ export async function createCacheTap(
                 paged.set(entry.id, { writer: w, token: meta.continue });
                 return;
               }
+              // A Table says nothing of its objects' kind: take it from an object, or from
+              // the well-known resources when the list is empty.
+              const k = rows ? kind || KINDS[p.info.resource] || "" : "";
+              const listKind = rows ? (k ? `${k}List` : "") : meta.kind;
+              if (listKind === "") return give("an empty Table of an unknown kind");
+              const { group, version } = p.info;
               w.end({
-                listKind: meta.kind,
-                apiVersion: meta.apiVersion,
+                listKind,
+                apiVersion: rows ? (group ? `${group}/${version}` : version) : meta.apiVersion,
                 resourceVersion: meta.resourceVersion,
               });
             },

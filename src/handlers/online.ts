@@ -46,8 +46,14 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
       }
     } else {
       accept = n.accept;
-      // A Table row carries only metadata by default; a rule on other fields needs the object.
-      if (drop && n.table && drop.fieldPaths.some((f) => !f.startsWith("metadata."))) {
+      // A Table row carries only metadata by default; a rule on other fields needs the object,
+      // and so does the cache: a Table list whose rows embed their objects is cached as the
+      // plain list it contains, so `kubectl get` keeps working offline.
+      if (
+        n.table &&
+        ((tap && info.verb === "list") ||
+          (drop && drop.fieldPaths.some((f) => !f.startsWith("metadata."))))
+      ) {
         setQuery = { includeObject: "Object" };
       }
     }
@@ -169,15 +175,16 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
     return new Response(obj.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
   }
 
-  // Tables and metadata-only lists are views for people and controllers, not objects the
-  // offline cache could serve to kubelet later, so only plain lists and watches are cached.
-  const cacheable = !table && !negotiateJson(accept ?? null).partial;
+  // Metadata-only lists and Table watches and gets are views the offline cache could not serve
+  // as objects later; plain lists, watches and Table lists (their rows' objects) are cached.
+  const cacheable = !negotiateJson(accept ?? null).partial &&
+    (!table || (info.verb === "list" && setQuery?.includeObject === "Object"));
   if (!cacheable) tap?.skip();
   const t = cacheable ? tap : null;
   const stream = info.verb === "watch"
     ? new WatchFilterStream(drop, { observer: t?.watchObserver(), table })
     : new ListFilterStream(drop, {
-      observer: t?.listObserver(),
+      observer: t?.listObserver({ tableRows: table }),
       itemsKey: table ? "rows" : "items",
     });
   if (info.verb === "watch") deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);

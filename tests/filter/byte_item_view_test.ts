@@ -1,5 +1,5 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert";
-import { ByteItemView, rowObjectView } from "../../src/filter/byte_item_view.ts";
+import { ByteItemView, rowObjectBytes, rowObjectView } from "../../src/filter/byte_item_view.ts";
 import { ObjectItemView } from "../../src/filter/object_item_view.ts";
 import { enc, trickyItems } from "./helpers.ts";
 
@@ -58,4 +58,13 @@ Deno.test("rowObjectView reads a Table row's object", () => {
     "r",
   );
   strictEqual(rowObjectView(enc.encode('{"cells":["x"]}')).name, "");
+});
+
+Deno.test("rowObjectBytes returns a Table row's embedded object byte for byte, or null", () => {
+  const dec = new TextDecoder();
+  const obj = `{"kind":"Pod","metadata":{"name":"a\\"}"},"spec":{"x":[1,{"y":"}"}]}}`;
+  const row = enc.encode(`{"cells":["a","}"],"object":${obj},"z":1}`);
+  strictEqual(dec.decode(rowObjectBytes(row)!), obj);
+  strictEqual(rowObjectBytes(enc.encode(`{"cells":["a"]}`)), null);
+  strictEqual(rowObjectBytes(enc.encode(`{"cells":["a"],"object":null}`)), null);
 });
