@@ -61,7 +61,7 @@ export async function startEdgeProxy(
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
   // Loaded only when configured: node:tls and node:net cost ~10 MB of RSS on every node.
-  const mtls = config.listenTls ? await import("./mtls_listener.ts") : null;
+  const mtls = config.listenTls ? await import("./listen/mtls_listener.ts") : null;
   const tlsPem = mtls && config.listenTls ? await mtls.readListenTls(config.listenTls) : null;
   const { servers, creds } = options.upstream ??
     await (await import("./upstream/resolve_upstream.ts")).resolveUpstream(config);

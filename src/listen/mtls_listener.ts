@@ -12,7 +12,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { ConfigError } from "./config_error.ts";
+import { ConfigError } from "../config_error.ts";
 
 /** The `listen.tls` files. */
 export interface ListenTlsFiles {
