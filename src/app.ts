@@ -22,6 +22,7 @@ export function createApp(deps: ProxyDeps): Hono<Env> {
       url,
       info: requestInfo(c.req.method, url),
       userAgent: c.req.header("user-agent") ?? "",
+      completed: (c.env as Partial<Deno.ServeHandlerInfo> | undefined)?.completed,
       source: "proxy",
     };
     c.set("proxy", p);

@@ -29,6 +29,11 @@ export interface ProxyRequest {
   url: URL;
   info: RequestInfo;
   userAgent: string;
+  /**
+   * Settles once the response has been sent or abandoned (Deno.serve's
+   * `ServeHandlerInfo.completed`); absent when the app is called without a server.
+   */
+  completed?: Promise<void>;
   /** Where the response came from, for the request log line. */
   source: "upstream" | "cache" | "proxy";
 }
