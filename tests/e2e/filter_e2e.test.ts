@@ -4,19 +4,11 @@
  * that must neither crash the proxy nor reach the client or the cache as a success.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { metric, type Stack, startStack, waitFor } from "./harness.ts";
+import { DEFAULT_CONFIG, metric, type Stack, startStack, waitFor } from "./harness.ts";
 import { kubeFetch, kubeJson, names } from "./kube_client.ts";
 import { rawHeader, rawRequest, startProxy, startUpstream } from "./scripted_upstream.ts";
 
-const RULES = `
-upstream:
-  probeIntervalMs: 200
-  probeTimeoutMs: 300
-  connectTimeoutMs: 500
-filters:
-  - resources: [configmaps, pods]
-    drop:
-      namePrefix: "skip-"
+const RULES = `${DEFAULT_CONFIG}
   - resources: [configmaps]
     drop:
       labelSelector: "edge-drop=yes"

@@ -27,7 +27,8 @@ export interface StackOptions {
   store?: SimStore;
 }
 
-const DEFAULT_CONFIG = `
+/** The tests' default config.yaml: quick probes and the original brief's skip- rule. */
+export const DEFAULT_CONFIG = `
 upstream:
   probeIntervalMs: 200
   probeTimeoutMs: 300

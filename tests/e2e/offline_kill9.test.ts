@@ -7,6 +7,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { makePod } from "../../src/sim/fixtures.ts";
 import { startSimApiserver } from "../../src/sim/sim_apiserver.ts";
 import { SimStore } from "../../src/sim/sim_store.ts";
+import { type Program, startProgram } from "./program.ts";
 
 const PODS = 3000;
 const ROUNDS = 3;
@@ -26,70 +27,6 @@ function listKey(
 ): string {
   const pairs = items.map((i) => `${i.metadata.name}@${i.metadata.resourceVersion}`).sort();
   return `${rv}|${pairs.join(",")}`;
-}
-
-interface Proc {
-  url: string;
-  /** Signals the process, waits for its exit and returns its log. */
-  kill(signal: Deno.Signal): Promise<string>;
-}
-
-/**
- * Runs `src/main.ts` on ports the kernel picks (read from its "Serving" log line), so no other
- * test can take a port between choosing and binding it.
- */
-async function startProxy(upstream: string, cache: string): Promise<Proc> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "src/main.ts",
-      "--listen",
-      "127.0.0.1:0",
-      "--admin",
-      "127.0.0.1:0",
-      "--upstream",
-      upstream,
-      "--cache",
-      cache,
-    ],
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const { promise: serving, resolve } = Promise.withResolvers<string | null>();
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      log += chunk;
-      const line = log.split("\n").find((l) => l.includes("Serving the Kubernetes API"));
-      if (line) resolve(JSON.parse(line).url);
-    }
-    resolve(null);
-  })();
-  const proc: Proc = {
-    url: "",
-    async kill(signal) {
-      try {
-        child.kill(signal);
-      } catch {
-        // already exited
-      }
-      await child.status;
-      await drained;
-      return log;
-    },
-  };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const url = await Promise.race([
-    serving,
-    new Promise<null>((r) => timer = setTimeout(() => r(null), 15_000)),
-  ]);
-  clearTimeout(timer);
-  if (!url) throw new Error(`The proxy process did not start:\n${await proc.kill("SIGKILL")}`);
-  proc.url = url;
-  return proc;
 }
 
 async function listPods(url: string, signal?: AbortSignal) {
@@ -126,11 +63,11 @@ Deno.test("after kill -9 at random moments while a large list is cached, each of
     store.create("pods", makePod(next++));
   };
   const served: string[] = [];
-  let procs: Proc[] = [];
+  let procs: Program[] = [];
   try {
     let mutation = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const online = await startProxy(sim.url, cache);
+      const online = await startProgram(sim.url, cache);
       procs = [online];
       // One complete list and its commit, then lists of a changing set, and a kill in the middle.
       snapshot();
@@ -153,7 +90,7 @@ Deno.test("after kill -9 at random moments while a large list is cached, each of
       ctl.abort();
       await lists;
 
-      const offline = await startProxy(REFUSED, cache);
+      const offline = await startProgram(REFUSED, cache);
       procs = [offline];
       const got = await listPods(offline.url);
       if (got.status === 200) {

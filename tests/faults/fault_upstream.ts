@@ -6,6 +6,7 @@
 import { parseConfig, withOverrides } from "../../src/config.ts";
 import { type EdgeProxy, startEdgeProxy } from "../../src/edge_proxy.ts";
 import { FaultyLink } from "../../src/sim/faulty_link.ts";
+import { DEFAULT_CONFIG } from "../e2e/harness.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -156,16 +157,7 @@ export async function startFaultUpstream(script: Script): Promise<FaultUpstream>
 }
 
 /** The configuration the fault tests share: quick probes, a rule on configmaps. */
-export const FAULT_CONFIG = `
-upstream:
-  probeIntervalMs: 200
-  probeTimeoutMs: 300
-  connectTimeoutMs: 500
-filters:
-  - resources: [configmaps, pods]
-    drop:
-      namePrefix: "skip-"
-`;
+export const FAULT_CONFIG = DEFAULT_CONFIG;
 
 /** edge-proxy in front of `upstreams`, its cache at `cachePath` (or in a temp dir). */
 export interface FaultProxy {

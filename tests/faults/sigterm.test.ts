@@ -10,62 +10,14 @@ import { startSimApiserver } from "../../src/sim/sim_apiserver.ts";
 import { SimStore } from "../../src/sim/sim_store.ts";
 import { kubeFetch, kubeJson } from "../e2e/kube_client.ts";
 import { readBody } from "./fault_upstream.ts";
+import { type Program, startProgram } from "../e2e/program.ts";
 
 const CMS = "/api/v1/namespaces/default/configmaps";
 const COUNT = 2000;
 /** Nothing listens on port 1 of loopback (binding it needs root): connections are refused. */
 const REFUSED = "http://127.0.0.1:1";
 
-interface Proc {
-  url: string;
-  adminUrl: string;
-  child: Deno.ChildProcess;
-  /** Everything the process wrote to stderr so far (its JSON log). */
-  log(): string;
-  /** Resolves with the log once stderr closed. */
-  drained: Promise<string>;
-}
-
-/** Runs the program on ports the kernel picks, read from its "Serving" log line. */
-async function startProgram(upstream: string, cache: string): Promise<Proc> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "src/main.ts",
-      "--listen=127.0.0.1:0",
-      "--admin=127.0.0.1:0",
-      `--upstream=${upstream}`,
-      `--cache=${cache}`,
-    ],
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const serving = Promise.withResolvers<{ url: string; adminUrl: string } | null>();
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      log += chunk;
-      const line = log.split("\n").find((l) => l.includes("Serving the Kubernetes API"));
-      if (line) serving.resolve(JSON.parse(line));
-    }
-    serving.resolve(null);
-    return log;
-  })();
-  const timer = setTimeout(() => serving.resolve(null), 15_000);
-  const at = await serving.promise;
-  clearTimeout(timer);
-  if (!at) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`The program did not start:\n${await drained}`);
-  }
-  return { ...at, child, log: () => log, drained };
-}
-
-async function committed(p: Proc): Promise<number> {
+async function committed(p: Program): Promise<number> {
   const text = await (await fetch(`${p.adminUrl}/metrics`)).text();
   return Number(/^edge_proxy_cache_lists_committed (\d+)$/m.exec(text)?.[1] ?? 0);
 }
@@ -86,7 +38,7 @@ Deno.test("SIGTERM with open watches and a cache write in progress ends the watc
   const sim = await startSimApiserver({ store });
   const dir = await Deno.makeTempDir({ prefix: "edge-proxy-sigterm-" });
   const cache = `${dir}/cache.kv`;
-  const procs: Proc[] = [];
+  const procs: Program[] = [];
   try {
     for (const moment of ["after the list arrived", "in the middle of the list"] as const) {
       const p = await startProgram(sim.url, cache);
