@@ -173,19 +173,37 @@ export function decodeString(b: Uint8Array, s: number, e: number): string {
     let out = "";
     for (let j = s + 1; j < e - 1; j++) {
       const c = b[j];
-      if (c >= 0x80 || c === BACKSLASH) return JSON.parse(decoder.decode(b.subarray(s, e)));
+      if (c >= 0x80 || c === BACKSLASH) return parseJson(b, s, e) as string;
       out += String.fromCharCode(c);
     }
     return out;
   }
   const body = b.subarray(s + 1, e - 1);
   if (!body.includes(BACKSLASH)) return decoder.decode(body);
-  return JSON.parse(decoder.decode(b.subarray(s, e)));
+  return parseJson(b, s, e) as string;
 }
 
-/** Decodes any small JSON value at [s, e) with `JSON.parse`. */
+/**
+ * `JSON.parse` of [s, e), failing with a TypeError: the scanner passes strings and scalars it
+ * does not validate (a raw control character, a bad escape, `tru`), and the streams' documented
+ * errors are TypeError and RangeError; a SyntaxError from a rule reading such a value escaped
+ * them (found by tests/fuzz/filter_streams.test.ts).
+ */
+function parseJson(b: Uint8Array, s: number, e: number): unknown {
+  try {
+    return JSON.parse(decoder.decode(b.subarray(s, e)));
+  } catch (err) {
+    throw new TypeError(`Malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Decodes any small JSON value at [s, e) with `JSON.parse`.
+ *
+ * @throws {TypeError} when the bytes are not JSON.
+ */
 export function parseSlice(b: Uint8Array, s: number, e: number): unknown {
-  return JSON.parse(decoder.decode(b.subarray(s, e)));
+  return parseJson(b, s, e);
 }
 
 /**
