@@ -107,6 +107,7 @@ export function tableForObjects(
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const FLUSH_BYTES = 64 * 1024;
+const COMMA = enc.encode(",");
 
 /**
  * The list body, streamed from the cache: memory holds one output chunk, not the list.
@@ -169,7 +170,7 @@ export function cachedListBody(
             if (!o.matches(bytes)) continue;
             if (o.limit > 0 && sent >= o.limit) more = true;
             else {
-              if (sent > 0) push(enc.encode(","));
+              if (sent > 0) push(COMMA);
               if (o.shape === "list") push(bytes);
               else {
                 const obj = JSON.parse(dec.decode(bytes)) as Obj;
