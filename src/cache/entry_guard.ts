@@ -118,13 +118,22 @@ export class EntryGuard {
    */
   rememberIndex(entryKey: string, index: RememberedIndex): void {
     this.forgetIndex(entryKey);
+    if (index.objects.size > MAX_REMEMBERED_OBJECTS) return;
     this.#indexes.set(entryKey, index);
     this.#indexedObjects += index.objects.size;
+    this.#evict(entryKey);
+  }
+
+  /** Forgets the longest-remembered entries other than `keep` until under the bound. */
+  #evict(keep: string): void {
     for (const [k, old] of this.#indexes) {
-      if (this.#indexedObjects <= MAX_REMEMBERED_OBJECTS || k === entryKey) break;
+      if (this.#indexedObjects <= MAX_REMEMBERED_OBJECTS) return;
+      if (k === keep) continue;
       this.#indexes.delete(k);
       this.#indexedObjects -= old.objects.size;
     }
+    // `keep` alone is over the bound (a watch kept adding to it): forget it too.
+    if (this.#indexedObjects > MAX_REMEMBERED_OBJECTS) this.forgetIndex(keep);
   }
 
   /** The remembered index of an entry; the caller compares its versionstamp with the meta's. */
@@ -152,6 +161,7 @@ export class EntryGuard {
     if (change.version) {
       index.objects.set(change.nameKey, change.version);
       this.#indexedObjects++;
+      this.#evict(entryKey);
     }
   }
 

@@ -57,6 +57,7 @@ export async function applyWatchEvent(
   const release = await guard.lock(gk);
   const batch = new CommitBatch(kv);
   let base = 0;
+  let fromStamp = "", toStamp = "";
   try {
     const { meta, versionstamp } = await readMeta(kv, entry);
     if (!meta) return "no-entry";
@@ -104,20 +105,8 @@ export async function applyWatchEvent(
       key: metaKey(entry),
       value: encodeMeta(next),
     });
-    // Keeps the list writer's remembered index true, so kubelet's relist after a watch
-    // still skips reading the entry back.
-    guard.advanceIndex(
-      gk,
-      versionstamp ?? "",
-      batch.lastVersionstamp,
-      event.type === "BOOKMARK" ? undefined : {
-        nameKey: nameKey(event.namespace, event.name),
-        version: event.type === "DELETED" ? null : {
-          resourceVersion: event.resourceVersion,
-          plainLength: event.bytes!.byteLength,
-        },
-      },
-    );
+    fromStamp = versionstamp ?? "";
+    toStamp = batch.lastVersionstamp;
     stats.watchEventsApplied++;
   } catch (err) {
     guard.forgetIndex(gk);
@@ -140,13 +129,30 @@ export async function applyWatchEvent(
     stats.bytesWritten += batch.bytesCommitted;
     release();
   }
-  if (event.type !== "BOOKMARK") {
+  // Keeps the list writer's remembered index true, so kubelet's relist after a watch still
+  // skips reading the entry back; only once compacted, since a remembered index promises the
+  // next list writer that nothing is left to compact (until then its stamp is stale: a scan).
+  const advance = () =>
+    guard.advanceIndex(
+      gk,
+      fromStamp,
+      toStamp,
+      event.type === "BOOKMARK" ? undefined : {
+        nameKey: nameKey(event.namespace, event.name),
+        version: event.type === "DELETED" ? null : {
+          resourceVersion: event.resourceVersion,
+          plainLength: event.bytes!.byteLength,
+        },
+      },
+    );
+  if (event.type === "BOOKMARK") advance();
+  else {
     try {
       const deleted = await compactNames(kv, entry, [nameKey(event.namespace, event.name)], {
         drainTimeoutMs: options.drainTimeoutMs,
       });
-      // A remembered index promises nothing is left to compact.
-      if (deleted < 0) guard.forgetIndex(gk);
+      if (deleted >= 0) advance();
+      else guard.forgetIndex(gk);
     } catch (err) {
       guard.forgetIndex(gk);
       log("warn", `Cache compaction failed: ${err}`, { resource: entry.resource });
