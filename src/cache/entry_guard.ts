@@ -35,6 +35,7 @@ const MAX_REMEMBERED_OBJECTS = 100_000;
 /** Guard state of one KV handle. */
 export class EntryGuard {
   readonly #indexes = new Map<string, RememberedIndex>();
+  readonly #rvs = new Map<string, string>();
   #indexedObjects = 0;
   readonly #readers = new Map<string, Set<Promise<void>>>();
   readonly #locks = new Map<string, Promise<void>>();
@@ -171,6 +172,21 @@ export class EntryGuard {
     if (!old) return;
     this.#indexes.delete(entryKey);
     this.#indexedObjects -= old.objects.size;
+  }
+
+  /**
+   * The resourceVersion of an entry's meta as last committed by this process, if known. Lets
+   * the many watches of one client (200 informers of one node agent) skip an event that one of
+   * them already applied without a KV read each.
+   */
+  knownResourceVersion(entryKey: string): string | undefined {
+    return this.#rvs.get(entryKey);
+  }
+
+  /** Records (or, with null, forgets) the resourceVersion the entry's meta now has. */
+  setKnownResourceVersion(entryKey: string, rv: string | null): void {
+    if (rv === null) this.#rvs.delete(entryKey);
+    else this.#rvs.set(entryKey, rv);
   }
 
   /** True when abandoned records above the meta's generation may remain. */

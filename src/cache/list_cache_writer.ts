@@ -283,6 +283,7 @@ export class ListCacheWriter {
         value: encodeMeta(next),
       });
       committed = true;
+      guard.setKnownResourceVersion(this.#key, info.resourceVersion);
       stamp = batch.lastVersionstamp;
       objects = index.objects;
       this.#stats.listsCommitted++;

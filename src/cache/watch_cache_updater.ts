@@ -54,7 +54,22 @@ export async function applyWatchEvent(
   const log = options.logger ?? silentLogger;
   const guard = entryGuard(kv);
   const gk = guardKey(entry);
+  // Another watch of this client already applied it (checked again under the lock).
+  const applied = () => {
+    const known = guard.knownResourceVersion(gk);
+    const c = known === undefined ? null : compareResourceVersions(event.resourceVersion, known);
+    return c !== null && c <= 0;
+  };
+  if (applied()) {
+    stats.watchEventsSkipped++;
+    return "skipped";
+  }
   const release = await guard.lock(gk);
+  if (applied()) {
+    release();
+    stats.watchEventsSkipped++;
+    return "skipped";
+  }
   const batch = new CommitBatch(kv);
   let base = 0;
   let fromStamp = "", toStamp = "";
@@ -107,9 +122,11 @@ export async function applyWatchEvent(
     });
     fromStamp = versionstamp ?? "";
     toStamp = batch.lastVersionstamp;
+    guard.setKnownResourceVersion(gk, event.resourceVersion);
     stats.watchEventsApplied++;
   } catch (err) {
     guard.forgetIndex(gk);
+    guard.setKnownResourceVersion(gk, null);
     stats.writeFailures++;
     log("warn", `Cache update from a watch event failed: ${err}`, {
       resource: entry.resource,

@@ -91,6 +91,12 @@ export async function createCacheTap(
   });
   /** Paginated lists in progress: entry id + expected continue token -> its writer. */
   const paged = new Map<string, { writer: ListCacheWriter; token: string }>();
+  /**
+   * Whole (unpaged) lists being written, by entry. A list of an entry that is already being
+   * written is not cached again: it holds the same objects, and letting it replace the writer
+   * in progress meant that under steady relists (20 a second) no write ever finished.
+   */
+  const writing = new Map<string, ListCacheWriter>();
   const writers = new Set<Promise<unknown>>();
   const track = (w: ListCacheWriter) => {
     writers.add(w.done);
@@ -138,8 +144,16 @@ export async function createCacheTap(
             paged.delete(entry.id);
             writer = pending.writer;
           } else {
-            writer = new ListCacheWriter(kv, entry, opts);
-            track(writer);
+            const key = `${entry.partition}\u0000${entry.id}`;
+            // A paged chain being written is broken by a new first page: the new one wins.
+            if (writing.has(key) && !paged.has(entry.id)) {
+              dead = true;
+              return {};
+            }
+            const w = writer = new ListCacheWriter(kv, entry, opts);
+            track(w);
+            writing.set(key, w);
+            w.done.finally(() => writing.get(key) === w && writing.delete(key));
           }
           const w = writer;
           let kind = "";

@@ -13,6 +13,17 @@ const DEFAULT_TIMEOUT_S = 300;
 
 const enc = new TextEncoder();
 
+/**
+ * The resourceVersion to bookmark: the one the client watches from, when it gave one. A
+ * bookmark promises that every event up to it was delivered, and offline none is: one at the
+ * cache's newer version made informers skip the events in between (seen under load: lost
+ * events, a wrong final view), one at an older version moved them back (replayed events).
+ * Only a watch from "any" (no version, or "0") gets the cache's.
+ */
+export function bookmarkVersion(cached: string, requested: string): string {
+  return requested !== "" && requested !== "0" ? requested : cached;
+}
+
 /** The body of an offline watch. */
 export function offlineWatchBody(
   deps: ProxyDeps,
@@ -30,7 +41,12 @@ export function offlineWatchBody(
       object: {
         kind,
         apiVersion: c?.apiVersion,
-        metadata: { resourceVersion: c?.resourceVersion },
+        metadata: {
+          resourceVersion: bookmarkVersion(
+            c?.resourceVersion ?? "",
+            p.url.searchParams.get("resourceVersion") ?? "",
+          ),
+        },
       },
     }) + "\n",
   );
