@@ -11,9 +11,15 @@ import { makeConfigMap, makePod } from "../src/sim/fixtures.ts";
 import { startSimApiserver } from "../src/sim/sim_apiserver.ts";
 import { SimStore } from "../src/sim/sim_store.ts";
 
-/** A store of `pods` pods of ~6 KB on node-1, every odd one named `skip-…`, and `default/burst`. */
-export function benchStore(pods: number): SimStore {
+/**
+ * A store of `pods` pods of ~6 KB on node-1, every odd one named `skip-…`, `configmaps`
+ * configmaps `default/cm-N`, and `default/burst`.
+ */
+export function benchStore(pods: number, configmaps = 0): SimStore {
   const store = new SimStore({ historyLimit: 50_000 });
+  for (let i = 0; i < configmaps; i++) {
+    store.create("configmaps", makeConfigMap(i, { name: `cm-${i}` }));
+  }
   for (let i = 0; i < pods; i++) {
     store.create(
       "pods",
@@ -35,9 +41,16 @@ export interface SimProcess {
 }
 
 /** Spawns this module with `pods` pods; resolves once it listens. */
-export async function startSimProcess(pods: number): Promise<SimProcess> {
+export async function startSimProcess(pods: number, configmaps = 0): Promise<SimProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", new URL(import.meta.url).pathname, String(pods)],
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      new URL(import.meta.url).pathname,
+      String(pods),
+      String(configmaps),
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -68,7 +81,7 @@ export async function startSimProcess(pods: number): Promise<SimProcess> {
 }
 
 if (import.meta.main) {
-  const store = benchStore(Number(Deno.args[0] ?? 0));
+  const store = benchStore(Number(Deno.args[0] ?? 0), Number(Deno.args[1] ?? 0));
   // No gzip: on loopback it would measure CompressionStream, not the proxy.
   const sim = await startSimApiserver({ store, gzipThreshold: Number.MAX_SAFE_INTEGER });
   let updates = 0;
