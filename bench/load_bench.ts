@@ -40,6 +40,7 @@ async function oneRun(seconds: number, cut: boolean) {
           set: (down) => link.setMode(down ? "refuse" : "pass"),
         }
         : undefined,
+      drainSeconds: 60,
       sampleAt: Math.min(10, seconds / 6),
       onSample: () => rss10 = proxy.rss().now,
     });
@@ -78,6 +79,14 @@ export async function runLoadBench(): Promise<void> {
         "0",
       ),
       row("watches whose final view differs", (x) => `${x.result.unconverged} of 200`, "0"),
+      row(
+        "watches still behind after the drain (none lost)",
+        (x) => `${x.result.behind} of 200`,
+      ),
+      row(
+        "seconds after the load until every watch had the apiserver's view",
+        (x) => f(x.result.drainSeconds, 1),
+      ),
       row("re-watches / relists", (x) => `${x.result.rewatches} / ${x.result.relists}`),
       row(
         "proxy RSS at 10 s / end / peak, MB",
