@@ -3,6 +3,7 @@
  * PartialObjectMetadataList, with selectors, `limit` and `continue` applied locally.
  */
 import { KubeStatusError } from "../kube/status.ts";
+import { readAhead } from "./read_ahead.ts";
 import type { CachedCollection } from "./cache_tap.ts";
 
 /** Options for {@linkcode cachedListBody}. */
@@ -118,7 +119,8 @@ export function cachedListBody(
   o: ListBodyOptions,
 ): ReadableStream<Uint8Array> {
   const start = resumeAfter(o.continueToken, c.resourceVersion);
-  const it = c.items()[Symbol.asyncIterator]();
+  // 4 MiB of objects read ahead: KV reads its next batch while this one is being sent.
+  const it = readAhead(c.items()[Symbol.asyncIterator](), (o) => o.bytes.byteLength, 4 << 20);
   let head: string;
   if (o.shape === "table") {
     head = `{"kind":"Table","apiVersion":"meta.k8s.io/v1","columnDefinitions":${
