@@ -6,6 +6,8 @@
  * `deno run --allow-net bench/naive_proxy.ts UPSTREAM` prints its URL as one line.
  */
 
+import { spawnReporting } from "./child_process.ts";
+
 /** A running naive proxy. */
 export interface NaiveProxy {
   url: string;
@@ -14,27 +16,8 @@ export interface NaiveProxy {
 
 /** Spawns this module in front of `upstream`; resolves once it listens. */
 export async function startNaiveProxy(upstream: string): Promise<NaiveProxy> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", new URL(import.meta.url).pathname, upstream],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("naive proxy exited before listening");
-    line += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  return {
-    url: line.trim(),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  const child = await spawnReporting(["--allow-net", new URL(import.meta.url).pathname, upstream]);
+  return { url: child.line, stop: child.stop };
 }
 
 if (import.meta.main) {

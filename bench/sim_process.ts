@@ -10,6 +10,7 @@
 import { makeConfigMap, makePod } from "../src/sim/fixtures.ts";
 import { startSimApiserver } from "../src/sim/sim_apiserver.ts";
 import { SimStore } from "../src/sim/sim_store.ts";
+import { spawnReporting } from "./child_process.ts";
 
 /**
  * A store of `pods` pods of ~6 KB on node-1, every odd one named `skip-…`, `configmaps`
@@ -42,28 +43,14 @@ export interface SimProcess {
 
 /** Spawns this module with `pods` pods; resolves once it listens. */
 export async function startSimProcess(pods: number, configmaps = 0): Promise<SimProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      new URL(import.meta.url).pathname,
-      String(pods),
-      String(configmaps),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("sim process exited before listening");
-    line += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  const { url, control } = JSON.parse(line) as { url: string; control: string };
+  const child = await spawnReporting([
+    "--allow-net",
+    "--allow-read",
+    new URL(import.meta.url).pathname,
+    String(pods),
+    String(configmaps),
+  ]);
+  const { url, control } = JSON.parse(child.line) as { url: string; control: string };
   return {
     url,
     async burst(n) {
@@ -73,10 +60,7 @@ export async function startSimProcess(pods: number, configmaps = 0): Promise<Sim
     async resourceVersion() {
       return await (await fetch(`${control}/rv`)).text();
     },
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
+    stop: child.stop,
   };
 }
 

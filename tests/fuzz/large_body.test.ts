@@ -2,6 +2,7 @@
  * @module A 100 MB request body through the real program (`src/main.ts` as a subprocess, so its
  * RSS is its own): it reaches the upstream whole and the proxy's memory does not grow with it.
  */
+import { startProgram } from "../e2e/program.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { startUpstream } from "../e2e/scripted_upstream.ts";
 
@@ -15,8 +16,8 @@ function rss(pid: number): { now: number; peak: number } {
   return { now: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-/** Runs the program on a port the kernel picks, read from its "Serving" log line. */
-async function startProgram(upstream: string, dir: string) {
+/** The real program with generous link timeouts, in `dir`. */
+async function startLenientProgram(upstream: string, dir: string) {
   // Generous link timeouts: the upstream shares the test's process with the client pumping
   // 100 MB, and under `--parallel` load its probe answers can lag past the defaults; this test
   // is about memory, not timeouts.
@@ -24,45 +25,8 @@ async function startProgram(upstream: string, dir: string) {
     `${dir}/config.yaml`,
     "upstream:\n  connectTimeoutMs: 30000\n  probeTimeoutMs: 30000\n",
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "src/main.ts",
-      "--listen=127.0.0.1:0",
-      "--admin=127.0.0.1:0",
-      `--upstream=${upstream}`,
-      `--cache=${dir}/cache.kv`,
-      `--config=${dir}/config.yaml`,
-    ],
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const serving = Promise.withResolvers<string | null>();
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      log += chunk;
-      const line = log.split("\n").find((l) => l.includes("Serving the Kubernetes API"));
-      if (line) serving.resolve(JSON.parse(line).url);
-    }
-    serving.resolve(null);
-  })();
-  const timer = setTimeout(() => serving.resolve(null), 15_000);
-  const url = await serving.promise;
-  clearTimeout(timer);
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await child.status;
-    await drained;
-  };
-  if (!url) {
-    await stop();
-    throw new Error(`The program did not start:\n${log}`);
-  }
-  return { url, pid: child.pid, stop };
+  const p = await startProgram(upstream, `${dir}/cache.kv`, [`--config=${dir}/config.yaml`]);
+  return { url: p.url, pid: p.child.pid, stop: () => p.kill("SIGTERM") };
 }
 
 Deno.test("a 100 MB POST body streams through the proxy without its RSS growing by the body", async () => {
@@ -74,7 +38,7 @@ Deno.test("a 100 MB POST body streams through the proxy without its RSS growing 
     return Response.json({ kind: "ConfigMap", received: n }, { status: 201 });
   });
   const dir = await Deno.makeTempDir({ prefix: "edge-proxy-fuzz-" });
-  const proc = await startProgram(up.url, dir);
+  const proc = await startLenientProgram(up.url, dir);
   try {
     const post = (bytes: number) => {
       let sent = 0;
