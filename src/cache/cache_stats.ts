@@ -25,6 +25,8 @@ export interface CacheStats {
   writeFailures: number;
   /** Lists abandoned on purpose (`abort()`, a new list of the same entry). */
   listsAborted: number;
+  /** Lists not cached because the same entry was being written from another list. */
+  listsSkippedBusy: number;
   /** Object records written (objects and tombstones). */
   recordsWritten: number;
   /** Objects not written because the same resourceVersion and length were stored. */
@@ -41,6 +43,7 @@ export function createCacheStats(): CacheStats {
     listsCommitted: 0,
     writeFailures: 0,
     listsAborted: 0,
+    listsSkippedBusy: 0,
     recordsWritten: 0,
     recordsUnchanged: 0,
     bytesWritten: 0,

@@ -92,11 +92,15 @@ export async function createCacheTap(
   /** Paginated lists in progress: entry id + expected continue token -> its writer. */
   const paged = new Map<string, { writer: ListCacheWriter; token: string }>();
   /**
-   * Whole (unpaged) lists being written, by entry. A list of an entry that is already being
-   * written is not cached again: it holds the same objects, and letting it replace the writer
-   * in progress meant that under steady relists (20 a second) no write ever finished.
+   * Lists still streaming into their writer, by entry. A list of an entry that is still being
+   * received is not cached again: it holds the same objects, and letting it replace the writer
+   * in progress meant that under steady relists (20 a second) no write ever finished. Once a
+   * list is whole its writer cannot be aborted, so the next list may queue behind it.
    */
   const writing = new Map<string, ListCacheWriter>();
+  const received = (key: string, w: ListCacheWriter) => {
+    if (writing.get(key) === w) writing.delete(key);
+  };
   const writers = new Set<Promise<unknown>>();
   const track = (w: ListCacheWriter) => {
     writers.add(w.done);
@@ -148,12 +152,13 @@ export async function createCacheTap(
             // A paged chain being written is broken by a new first page: the new one wins.
             if (writing.has(key) && !paged.has(entry.id)) {
               dead = true;
+              stats.listsSkippedBusy++;
               return {};
             }
             const w = writer = new ListCacheWriter(kv, entry, opts);
             track(w);
             writing.set(key, w);
-            w.done.finally(() => writing.get(key) === w && writing.delete(key));
+            w.done.finally(() => received(key, w));
           }
           const w = writer;
           let kind = "";
@@ -187,6 +192,7 @@ export async function createCacheTap(
                 paged.set(entry.id, { writer: w, token: meta.continue });
                 return;
               }
+              received(`${entry.partition}\u0000${entry.id}`, w);
               // A Table says nothing of its objects' kind: take it from an object, or from
               // the well-known resources when the list is empty.
               const k = rows ? kind || KINDS[p.info.resource] || "" : "";
