@@ -3,6 +3,7 @@
  * and deletes, never a dropped object, and loses the one a label change moves into a drop rule.
  */
 import * as k8s from "@kubernetes/client-node";
+import { kubeConfig } from "./client_node.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { startStack, waitFor } from "./harness.ts";
 
@@ -14,17 +15,6 @@ filters:
   - resources: [configmaps]
     drop: {labelSelector: "hidden=true"}
 `;
-
-function kubeConfig(server: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "edge", server, skipTLSVerify: true }],
-    users: [{ name: "edge", token: "informer-token" }],
-    contexts: [{ name: "edge", cluster: "edge", user: "edge", namespace: "default" }],
-    currentContext: "edge",
-  });
-  return kc;
-}
 
 function cm(name: string, labels: Record<string, string> = {}) {
   return {

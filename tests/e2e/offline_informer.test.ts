@@ -3,21 +3,11 @@
  * which objects change: it keeps running, and once the link is back its view is the apiserver's.
  */
 import * as k8s from "@kubernetes/client-node";
+import { kubeConfig } from "./client_node.ts";
 import { assertEquals } from "../assert.ts";
 import { makeConfigMap } from "../../src/sim/fixtures.ts";
 import { startStack, waitFor } from "./harness.ts";
 import { waitCommitted } from "./offline_helpers.ts";
-
-function kubeConfig(server: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "edge", server, skipTLSVerify: true }],
-    users: [{ name: "edge", token: "informer-token" }],
-    contexts: [{ name: "edge", cluster: "edge", user: "edge", namespace: "default" }],
-    currentContext: "edge",
-  });
-  return kc;
-}
 
 Deno.test("an informer through the proxy survives an outage and converges on the apiserver's view", async () => {
   const s = await startStack();
