@@ -30,6 +30,7 @@ export {
   type ListCacheWriterOptions,
   type ListWriteResult,
 } from "./list_cache_writer.ts";
+export { guardKey } from "./entry_guard.ts";
 export { openCache } from "./open_cache.ts";
 export { fingerprint, partitionOf } from "./partition.ts";
 export type { RecordCodec } from "./record_codec.ts";

@@ -11,6 +11,7 @@ import {
   findCoveringEntry,
   fingerprint,
   getObject,
+  guardKey,
   ListCacheWriter,
   loadAesGcmCodec,
   partitionOf,
@@ -89,7 +90,7 @@ export async function createCacheTap(
       );
     }
   });
-  /** Paginated lists in progress: entry id + expected continue token -> its writer. */
+  /** Paginated lists in progress: entry (guardKey) -> its writer and expected continue token. */
   const paged = new Map<string, { writer: ListCacheWriter; token: string }>();
   /**
    * Lists still streaming into their writer, by entry. A list of an entry that is still being
@@ -136,6 +137,8 @@ export async function createCacheTap(
         return null; // a bad selector: the apiserver will answer 400 and nothing is cached
       }
       const entry = await entryRef(spec.partition, spec);
+      // The entry id alone names a request shape; with the partition, one client's entry.
+      const key = guardKey(entry);
       const cont = p.url.searchParams.get("continue") ?? "";
       let dead = false;
       let writer: ListCacheWriter | null = null;
@@ -143,14 +146,13 @@ export async function createCacheTap(
         listObserver(options = {}) {
           const rows = options.tableRows === true;
           if (cont !== "") {
-            const pending = paged.get(entry.id);
+            const pending = paged.get(key);
             if (!pending || pending.token !== cont) return {}; // a page of a list we did not see begin
-            paged.delete(entry.id);
+            paged.delete(key);
             writer = pending.writer;
           } else {
-            const key = `${entry.partition}\u0000${entry.id}`;
             // A paged chain being written is broken by a new first page: the new one wins.
-            if (writing.has(key) && !paged.has(entry.id)) {
+            if (writing.has(key) && !paged.has(key)) {
               dead = true;
               stats.listsSkippedBusy++;
               return {};
@@ -189,10 +191,10 @@ export async function createCacheTap(
             end(meta) {
               if (dead) return;
               if (meta.continue) {
-                paged.set(entry.id, { writer: w, token: meta.continue });
+                paged.set(key, { writer: w, token: meta.continue });
                 return;
               }
-              received(`${entry.partition}\u0000${entry.id}`, w);
+              received(key, w);
               // A Table says nothing of its objects' kind: take it from an object, or from
               // the well-known resources when the list is empty.
               const k = rows ? kind || KINDS[p.info.resource] || "" : "";

@@ -77,7 +77,6 @@ export async function serveOffline(deps: ProxyDeps, p: ProxyRequest): Promise<Re
     // A 503 instead would stop a client-node informer for good (its error path does not
     // retry), and client-node watches with another User-Agent ("undici") than it lists with,
     // so its watch never finds an entry of its own partition.
-    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
     return new Response(offlineWatchBody(deps, p, null), {
       status: 200,
       headers: {
@@ -144,7 +143,6 @@ export async function serveOffline(deps: ProxyDeps, p: ProxyRequest): Promise<Re
   if (info.verb === "watch") {
     c.release();
     const body = offlineWatchBody(deps, p, c);
-    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
     return new Response(body, { status: 200, headers });
   }
   const limit = Number(p.url.searchParams.get("limit") ?? "0");

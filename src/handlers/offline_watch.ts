@@ -4,6 +4,7 @@
  * answers again, so the client re-watches the real apiserver and resumes or relists.
  */
 import type { CachedCollection } from "./cache_tap.ts";
+import { openWatch } from "./open_watch.ts";
 import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
 
 /** Bookmarks are cheap keep-alives; client-go's own expectation is about once a minute. */
@@ -24,7 +25,7 @@ export function bookmarkVersion(cached: string, requested: string): string {
   return requested !== "" && requested !== "0" ? requested : cached;
 }
 
-/** The body of an offline watch. */
+/** The body of an offline watch, counted as an open watch until it ends. */
 export function offlineWatchBody(
   deps: ProxyDeps,
   p: ProxyRequest,
@@ -50,13 +51,12 @@ export function offlineWatchBody(
       },
     }) + "\n",
   );
-  const cleanups: (() => void)[] = [];
+  const cleanups: (() => void)[] = [openWatch(deps.metrics)];
   let ended = false;
   const end = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     if (ended) return;
     ended = true;
     for (const f of cleanups) f();
-    deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
     try {
       controller.close();
     } catch {
@@ -83,7 +83,6 @@ export function offlineWatchBody(
       if (ended) return;
       ended = true;
       for (const f of cleanups) f();
-      deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
     },
   });
 }

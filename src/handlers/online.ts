@@ -11,6 +11,7 @@ import { kubeStatus, KubeStatusError, statusResponse } from "../kube/status.ts";
 import { errorText } from "../log.ts";
 import { clientHeaders, forward } from "../upstream/forward.ts";
 import { guardBody } from "./guarded_body.ts";
+import { openWatch } from "./open_watch.ts";
 import { errorPageStatus } from "./upstream_error_page.ts";
 import type { ProxyDeps, ProxyRequest } from "./proxy_deps.ts";
 
@@ -112,16 +113,13 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
       // same, so it is counted. Where the server says when the response is done, its body keeps
       // Deno's native fetch-to-serve piping: a JS hop per event cut a burst of small events to
       // 0.76x of a direct watch (1.0x without it), at the price of its bytes going uncounted.
-      deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
-      let open = true;
-      const end = (bytes?: number) => {
-        if (!open) return;
-        open = false;
-        deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
-        if (bytes !== undefined) bytesOut(bytes);
-      };
-      if (p.completed) p.completed.then(() => end(), () => end());
+      const close = openWatch(deps.metrics);
+      if (p.completed) p.completed.then(close, close);
       else {
+        const end = (bytes: number) => {
+          close();
+          bytesOut(bytes);
+        };
         body = guardBody(body, { done: end, failed: (_e, bytes) => end(bytes), cancelled: end });
       }
     } else if (plain.has("content-length")) {
@@ -194,10 +192,7 @@ export async function serveOnline(deps: ProxyDeps, p: ProxyRequest): Promise<Res
       observer: t?.listObserver({ tableRows: table }),
       itemsKey: table ? "rows" : "items",
     });
-  if (info.verb === "watch") deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, 1);
-  const closeWatch = () => {
-    if (info.verb === "watch") deps.metrics.add("edge_proxy_open_watches", "Watches open", {}, -1);
-  };
+  const closeWatch = info.verb === "watch" ? openWatch(deps.metrics) : () => {};
   const body = guardBody(response.body.pipeThrough(stream), {
     done(bytes) {
       closeWatch();
