@@ -11,7 +11,7 @@ import { compileRules } from "./filter/rules.ts";
 import { createCacheTap } from "./handlers/kv_cache_tap.ts";
 import { kubeStatus, statusResponse } from "./kube/status.ts";
 import { logger } from "./log.ts";
-import type { UpstreamTarget } from "./upstream/resolve_upstream.ts";
+import { resolveUpstream, type UpstreamTarget } from "./upstream/resolve_upstream.ts";
 import { UpstreamPool } from "./upstream/upstream_pool.ts";
 import { openCache } from "./cache/open_cache.ts";
 
@@ -40,8 +40,8 @@ export interface StartOptions {
   /** @default Date.now */
   now?: () => number;
   /**
-   * Servers and credentials, already resolved (main.ts resolves them in a short-lived worker
-   * so the YAML parser never stays in memory). @default resolved here from `config.upstream`
+   * Servers and credentials, already resolved (main.ts does, so a bad kubeconfig is a config
+   * error before anything listens). @default resolved here from `config.upstream`
    */
   upstream?: UpstreamTarget;
   /** Called once both listeners serve. */
@@ -64,7 +64,7 @@ export async function startEdgeProxy(
   const mtls = config.listenTls ? await import("./listen/mtls_listener.ts") : null;
   const tlsPem = mtls && config.listenTls ? await mtls.readListenTls(config.listenTls) : null;
   const { servers, creds } = options.upstream ??
-    await (await import("./upstream/resolve_upstream.ts")).resolveUpstream(config);
+    await resolveUpstream(config);
   const pool = new UpstreamPool(servers, creds, {
     probeIntervalMs: config.upstream.probeIntervalMs,
     probeTimeoutMs: config.upstream.probeTimeoutMs,
