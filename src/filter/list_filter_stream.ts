@@ -18,6 +18,7 @@ import {
   skipWs,
 } from "./json_bytes.ts";
 import type { DropPredicate, ItemView } from "./rules.ts";
+import { type ItemScanner, itemScanner } from "./simd_value_scanner.ts";
 import { byteName, ValueScanner } from "./value_scanner.ts";
 
 /** The list's own fields, reported once the whole body has been read. */
@@ -76,7 +77,8 @@ class ListFilter implements Transformer<Uint8Array, Uint8Array> {
   readonly #observer: ListObserver | undefined;
   readonly #itemsKey: string;
   readonly #max: number;
-  readonly #scanner = new ValueScanner();
+  readonly #scanner = new ValueScanner(); // keys and the list's own values
+  readonly #items: ItemScanner = itemScanner();
   readonly #out = new ChunkEmitter();
   #state = ST_BEGIN;
   #key = "";
@@ -127,7 +129,7 @@ class ListFilter implements Transformer<Uint8Array, Uint8Array> {
     while (i < n) {
       const st = this.#state;
       if (st === ST_KEY || st === ST_TOP_VALUE || st === ST_ITEM) {
-        const e = this.#scanner.scan(b, i);
+        const e = st === ST_ITEM ? this.#items.scan(b, i) : this.#scanner.scan(b, i);
         if (e < 0) break;
         const bytes = this.#endCapture(b, e);
         if (st === ST_ITEM) this.#onItem(b, e, bytes);

@@ -105,7 +105,7 @@ export class ValueScanner {
       } else if (cls === 2) {
         if (depth === stack.length) {
           if (depth >= MAX_DEPTH) throw new TypeError("Malformed JSON: nesting too deep");
-          const grown = new Uint8Array(depth * 2);
+          const grown = new Uint8Array(Math.min(depth * 2, MAX_DEPTH));
           grown.set(stack);
           this.#stack = grown;
           return this.#resume(b, i - 1, depth);

@@ -19,6 +19,7 @@ import {
   stringEnd,
 } from "./json_bytes.ts";
 import type { DropPredicate, ItemView } from "./rules.ts";
+import { skipValueFast } from "./simd_value_scanner.ts";
 import { filterTableRows } from "./table_rows.ts";
 
 /**
@@ -125,7 +126,7 @@ class WatchFilter implements Transformer<Uint8Array, Uint8Array> {
       type = decodeString(line, ts, stringEnd(line, ts, end));
       os = root.valueStart(OBJECT);
       if (os < 0) throw new TypeError(`no "object"`);
-      oe = skipValue(line, os, end);
+      oe = skipValueFast(line, os, end);
       // `object` is normally the last member; otherwise check the whole line the slow way.
       const close = skipWs(line, oe, end);
       if ((line[close] !== RBRACE || close + 1 !== end) && skipValue(line, s, end) !== end) {
