@@ -8,6 +8,7 @@ import { f, median, percentile, printTable, type TableRow, timedRead } from "./m
 import { type ProxyProcess, startProxyProcess } from "./proxy_process.ts";
 import { type SimProcess, startSimProcess } from "./sim_process.ts";
 import { startNaiveProxy } from "./naive_proxy.ts";
+import { startDenoRelay, startSocat } from "./tcp_relay.ts";
 
 const NO_RULES = "filters: []\ncache: {enabled: false}\n";
 const RULE =
@@ -179,10 +180,15 @@ export async function runProxyBench(): Promise<void> {
   const path = "/api/v1/pods";
   step("lists");
   const listMb = (await timedRead(`${sim.url}${path}`, { headers: KUBELET })).bytes / 1e6;
-  const [directRate, plainRate] = await inputRates(
-    [`${sim.url}${path}`, `${plain.url}${path}`],
+  // Any relay adds a hop whose copies share the 2 cores: the raw relays show that floor.
+  const denoRelay = await startDenoRelay(sim.url);
+  const socat = await startSocat(sim.url);
+  const [directRate, plainRate, denoRelayRate, socatRate] = await inputRates(
+    [sim.url, plain.url, denoRelay.url, ...(socat ? [socat.url] : [])].map((u) => `${u}${path}`),
     listMb,
   );
+  await denoRelay.stop();
+  await socat?.stop();
   const direct = { mb: listMb, mbps: directRate };
   const viaPlain = { mb: listMb, mbps: plainRate };
   const naiveProxy = await startNaiveProxy(sim.url);
@@ -210,6 +216,18 @@ export async function runProxyBench(): Promise<void> {
       f(direct.mbps),
       f(viaPlain.mbps),
       f(viaPlain.mbps / direct.mbps, 2),
+    ],
+    [
+      "same list through a raw TCP relay in Deno (no HTTP), MB/s",
+      "",
+      f(denoRelayRate),
+      f(denoRelayRate / direct.mbps, 2),
+    ],
+    [
+      "same list through socat (C, no HTTP), MB/s",
+      "",
+      socatRate === undefined ? "socat not installed" : f(socatRate),
+      socatRate === undefined ? "" : f(socatRate / direct.mbps, 2),
     ],
     [
       `watch burst ${burstN} events, events/s`,
