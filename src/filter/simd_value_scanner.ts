@@ -25,30 +25,41 @@ interface KernelExports {
   scan(p: number, end: number, depth: number, inString: number, escaped: number): number;
 }
 
+/** The most of a chunk copied in at once: WebAssembly memory never shrinks, so it stays small. */
+const WINDOW = 256 * 1024;
+
 /**
  * One instance serves every scanner: scans are synchronous and JavaScript runs one at a time,
- * so a scanner copies its chunk in (once per chunk) and its few bytes of state in and out.
- * Sharing keeps the memory at the largest chunk seen, not one buffer per open list.
+ * so a scanner copies its chunk in (once per chunk, in windows of at most WINDOW bytes) and its
+ * few bytes of state in and out. Memory stays at one window, not a buffer per open list.
  */
 class Kernel {
   readonly exports: KernelExports;
   bytes: Uint8Array;
-  /** The chunk now at DATA. */
+  /** The chunk whose bytes [base, base + length) are now at DATA. */
   loaded: Uint8Array | null = null;
+  base = 0;
+  length = 0;
 
   constructor(exports: KernelExports) {
     this.exports = exports;
     this.bytes = new Uint8Array(exports.memory.buffer);
   }
 
-  load(chunk: Uint8Array): void {
-    const need = DATA + chunk.length + OVERRUN;
+  /** Makes `chunk[i]` readable at DATA + i - base; returns base. */
+  window(chunk: Uint8Array, i: number): number {
+    if (this.loaded === chunk && i >= this.base && i < this.base + this.length) return this.base;
+    const n = Math.min(chunk.length - i, WINDOW);
+    const need = DATA + n + OVERRUN;
     if (need > this.bytes.length) {
       this.exports.memory.grow(Math.ceil((need - this.bytes.length) / PAGE));
       this.bytes = new Uint8Array(this.exports.memory.buffer);
     }
-    this.bytes.set(chunk, DATA);
+    this.bytes.set(chunk.subarray(i, i + n), DATA);
     this.loaded = chunk;
+    this.base = i;
+    this.length = n;
+    return i;
   }
 }
 
@@ -99,35 +110,46 @@ export class SimdValueScanner implements ItemScanner {
   }
 
   scan(b: Uint8Array, i: number): number {
-    const k = this.#kernel;
-    if (k.loaded !== b) k.load(b);
-    const x = k.exports;
-    let r: number;
+    const k = this.#kernel, x = k.exports, n = b.length;
+    let depth = 0, inString = 0, escaped = 0;
     if (!this.#active) {
       const c = b[i];
       if (c !== LBRACE && c !== LBRACKET) {
         throw new TypeError(`Malformed JSON: expected an object or array, got ${byteName(c)}`);
       }
       this.#active = true;
-      r = x.scan(i, b.length, 0, 0, 0);
     } else {
       // Another scanner may have used the stack since this one's last chunk.
       k.bytes.set(this.#stack.subarray(0, this.#depth), STACK);
-      r = x.scan(i, b.length, this.#depth, this.#inString, this.#escaped);
+      depth = this.#depth;
+      inString = this.#inString;
+      escaped = this.#escaped;
     }
-    if (r >= 0) {
+    for (;;) {
+      const base = k.window(b, i);
+      const r = x.scan(i - base, k.length, depth, inString, escaped);
+      if (r >= 0) {
+        this.#active = false;
+        return base + r;
+      }
+      if (r === -1) {
+        if (base + k.length >= n) {
+          this.#save(x);
+          return -1;
+        }
+        // The next window of the same chunk: the stack is still in place.
+        i = base + k.length;
+        depth = x.depth.value as number;
+        inString = x.inString.value as number;
+        escaped = x.escaped.value as number;
+        continue;
+      }
       this.#active = false;
-      return r;
+      const at = base + (x.errAt.value as number);
+      if (r === -2) throw new TypeError(`Malformed JSON: mismatched ${byteName(b[at])}`);
+      if (r === -3) throw new TypeError(`Malformed JSON: unexpected ${byteName(b[at])}`);
+      throw new TypeError("Malformed JSON: nesting too deep");
     }
-    if (r === -1) {
-      this.#save(x);
-      return -1;
-    }
-    this.#active = false;
-    const at = x.errAt.value as number;
-    if (r === -2) throw new TypeError(`Malformed JSON: mismatched ${byteName(b[at])}`);
-    if (r === -3) throw new TypeError(`Malformed JSON: unexpected ${byteName(b[at])}`);
-    throw new TypeError("Malformed JSON: nesting too deep");
   }
 
   #save(x: KernelExports): void {
@@ -138,6 +160,11 @@ export class SimdValueScanner implements ItemScanner {
     this.#inString = x.inString.value as number;
     this.#escaped = x.escaped.value as number;
   }
+}
+
+/** Bytes of the shared kernel's memory (0 without one): one window, whatever the chunk sizes. */
+export function simdKernelBytes(): number {
+  return kernel ? kernel.bytes.length : 0;
 }
 
 /** The SIMD scanner where WebAssembly runs, else the plain one; `simd: false` forces plain. */

@@ -5,7 +5,13 @@
  */
 import fc from "fast-check";
 import { assert, assertEquals } from "../assert.ts";
-import { type ItemScanner, itemScanner } from "../../src/filter/simd_value_scanner.ts";
+import {
+  type ItemScanner,
+  itemScanner,
+  simdKernelBytes,
+  skipValueFast,
+} from "../../src/filter/simd_value_scanner.ts";
+import { skipValue } from "../../src/filter/json_bytes.ts";
 import { ValueScanner } from "../../src/filter/value_scanner.ts";
 import { chunkings, enc, splitAt } from "./helpers.ts";
 
@@ -93,6 +99,18 @@ Deno.test("SimdValueScanner agrees with ValueScanner on generated JSON and on ga
     fc.property(garbage, cuts, (text, at) => same(chunk(enc.encode(text), at), text)),
     { seed: 4243, numRuns: 3000 },
   );
+});
+
+Deno.test("SimdValueScanner scans chunks far larger than its window in bounded memory", () => {
+  // ~1.5 MB: strings with escapes and brackets, so window edges fall everywhere.
+  const parts: string[] = [];
+  for (let k = 0; k < 6000; k++) parts.push(`"k${k}":["\\\"${"y".repeat(k % 97)}]",{"z":[${k}]}]`);
+  const text = `{${parts.join(",")}}`;
+  const bytes = enc.encode(`${text},{}`);
+  same([bytes], "one chunk");
+  same(splitAt(bytes, [700_000]), "two chunks");
+  assertEquals(skipValueFast(bytes, 0, bytes.length), skipValue(bytes, 0, bytes.length));
+  assert(simdKernelBytes() < 1024 * 1024, `kernel memory ${simdKernelBytes()} bytes`);
 });
 
 Deno.test("SIMD scanners that take turns keep their own depth, string and escape state", () => {
