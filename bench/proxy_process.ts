@@ -20,12 +20,15 @@ export interface ProxyProcess {
 let nextPort = 19300;
 
 /**
- * The runtime flags of `deno task start` that tune the runtime (`--v8-flags=…`), read from
+ * The runtime flags of `deno task start` that tune the runtime (`--v8-flags=…`,
+ * `--no-code-cache`): every flag but the permissions, which are given below. Read from
  * deno.json so the benchmark measures the proxy exactly as it is started in production.
  */
 export const START_RUNTIME_FLAGS: readonly string[] = (() => {
   const json = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
-  return String(json.tasks.start).split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+  return String(json.tasks.start).split(/\s+/).filter((a) =>
+    a.startsWith("--") && !a.startsWith("--allow-")
+  );
 })();
 
 function procField(pid: number, file: string, key: string): number {

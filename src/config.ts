@@ -6,18 +6,26 @@
  * where the YAML parser knows it, the line.
  */
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { compileRules } from "./filter/rules.ts";
 import { ConfigError } from "./config_error.ts";
 
 export { ConfigError };
 
-const hostPort = z.string().regex(
-  /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
-  "expected HOST:PORT",
-).refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "port out of range");
+// zod/mini, the functional API of the same package, rather than classic `zod`: the same checks
+// and issues, and ~1.8 MB less idle RSS for the proxy (measured under `deno task start`). Unlike
+// classic zod it installs no messages, so every parse below is given the English ones: without
+// them each issue reads "Invalid input", and the operator would not learn what is wrong.
+const PARSE_OPTIONS = { error: z.locales.en().localeError };
 
-const httpUrl = z.string().refine((v) => {
+const nonEmpty = () => z.string().check(z.minLength(1));
+
+const hostPort = z.string().check(
+  z.regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "expected HOST:PORT"),
+  z.refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "port out of range"),
+);
+
+const httpUrl = z.string().check(z.refine((v) => {
   try {
     const u = new URL(v);
     return (u.protocol === "http:" || u.protocol === "https:") && u.search === "" &&
@@ -25,35 +33,41 @@ const httpUrl = z.string().refine((v) => {
   } catch {
     return false;
   }
-}, "expected an http(s) URL without query or credentials");
+}, "expected an http(s) URL without query or credentials"));
 
-const ms = (def: number) => z.number().int().positive().default(def);
+const positiveInt = () => z.number().check(z.int(), z.positive());
+const ms = (def: number) => z._default(positiveInt(), def);
+const text = (def: string) => z._default(z.string(), def);
 
 const dropSchema = z.strictObject({
-  namePrefix: z.string().min(1).optional(),
-  labelSelector: z.string().min(1).optional(),
-  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
-    .optional(),
+  namePrefix: z.optional(nonEmpty()),
+  labelSelector: z.optional(nonEmpty()),
+  fields: z.optional(
+    z.record(
+      z.string(),
+      z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String)),
+    ),
+  ),
 });
 
 const ruleSchema = z.strictObject({
-  resources: z.array(z.string().min(1)).min(1),
-  namespaces: z.array(z.string().min(1)).optional(),
-  userAgents: z.array(z.string().min(1)).optional(),
+  resources: z.array(nonEmpty()).check(z.minLength(1)),
+  namespaces: z.optional(z.array(nonEmpty())),
+  userAgents: z.optional(z.array(nonEmpty())),
   drop: dropSchema,
 });
 
 /** `listen.tls`: the server's certificate and the CA that must have signed every client's. */
 const listenTlsSchema = z.strictObject({
-  certFile: z.string().min(1),
-  keyFile: z.string().min(1),
-  clientCAFile: z.string().min(1),
+  certFile: nonEmpty(),
+  keyFile: nonEmpty(),
+  clientCAFile: nonEmpty(),
 });
 
 /** `listen` as a mapping: the address plus its TLS block. */
 const listenBlockSchema = z.strictObject({
-  address: hostPort.default("127.0.0.1:10261"),
-  tls: listenTlsSchema.optional(),
+  address: z._default(hostPort, "127.0.0.1:10261"),
+  tls: z.optional(listenTlsSchema),
 });
 
 const DEFAULT_CACHE_RESOURCES = [
@@ -67,34 +81,40 @@ const DEFAULT_CACHE_RESOURCES = [
 ];
 
 const configSchema = z.strictObject({
-  listen: hostPort.default("127.0.0.1:10261"),
+  listen: z._default(hostPort, "127.0.0.1:10261"),
   /** `listen.tls` of the file, lifted out so `listen` stays `HOST:PORT`; not a key of its own. */
-  listenTls: listenTlsSchema.nullable().default(null),
-  admin: hostPort.default("127.0.0.1:10267"),
-  logLevel: z.enum(["debug", "info", "warning", "error"]).default("info"),
-  upstream: z.strictObject({
-    servers: z.array(httpUrl).default([]),
-    kubeconfig: z.string().default(""),
-    ca: z.string().default(""),
-    cert: z.string().default(""),
-    key: z.string().default(""),
-    token: z.string().default(""),
-    tokenFile: z.string().default(""),
-    connectTimeoutMs: ms(2000),
-    requestTimeoutMs: ms(60_000),
-    probeIntervalMs: ms(1000),
-    probeTimeoutMs: ms(1000),
-    probePath: z.string().startsWith("/").default("/readyz"),
-  }).prefault({}),
-  filters: z.array(ruleSchema).default([]),
-  cache: z.strictObject({
-    enabled: z.boolean().default(true),
-    path: z.string().min(1).default("/var/lib/edge-proxy/cache.kv"),
-    resources: z.array(z.string().min(1)).default(DEFAULT_CACHE_RESOURCES),
-    userAgents: z.array(z.string().min(1)).default([]),
-    maxPendingBytes: z.number().int().positive().default(32 * 1024 * 1024),
-    encryptionKeyFile: z.string().default(""),
-  }).prefault({}),
+  listenTls: z._default(z.nullable(listenTlsSchema), null),
+  admin: z._default(hostPort, "127.0.0.1:10267"),
+  logLevel: z._default(z.enum(["debug", "info", "warning", "error"]), "info"),
+  upstream: z.prefault(
+    z.strictObject({
+      servers: z._default(z.array(httpUrl), []),
+      kubeconfig: text(""),
+      ca: text(""),
+      cert: text(""),
+      key: text(""),
+      token: text(""),
+      tokenFile: text(""),
+      connectTimeoutMs: ms(2000),
+      requestTimeoutMs: ms(60_000),
+      probeIntervalMs: ms(1000),
+      probeTimeoutMs: ms(1000),
+      probePath: z._default(z.string().check(z.startsWith("/")), "/readyz"),
+    }),
+    {},
+  ),
+  filters: z._default(z.array(ruleSchema), []),
+  cache: z.prefault(
+    z.strictObject({
+      enabled: z._default(z.boolean(), true),
+      path: z._default(nonEmpty(), "/var/lib/edge-proxy/cache.kv"),
+      resources: z._default(z.array(nonEmpty()), DEFAULT_CACHE_RESOURCES),
+      userAgents: z._default(z.array(nonEmpty()), []),
+      maxPendingBytes: z._default(positiveInt(), 32 * 1024 * 1024),
+      encryptionKeyFile: text(""),
+    }),
+    {},
+  ),
 });
 
 /** The validated configuration. Frozen; flags are applied by {@linkcode withOverrides}. */
@@ -211,12 +231,12 @@ export function parseConfig(text: string, source = "config"): Config {
   }
   if (top.listen !== null && typeof top.listen === "object" && !Array.isArray(top.listen)) {
     // `listen: {address, tls}`: the address stays `listen`, the block becomes `listenTls`.
-    const block = listenBlockSchema.safeParse(top.listen);
+    const block = listenBlockSchema.safeParse(top.listen, PARSE_OPTIONS);
     if (!block.success) fail(block.error.issues[0], ["listen"]);
     top.listen = block.data!.address;
     top.listenTls = block.data!.tls ?? null;
   }
-  const parsed = configSchema.safeParse(top);
+  const parsed = configSchema.safeParse(top, PARSE_OPTIONS);
   if (!parsed.success) fail(parsed.error.issues[0]);
   const cfg = parsed.data!;
   const problem = policyProblem(cfg);
@@ -260,7 +280,7 @@ export function withOverrides(cfg: Config, o: ConfigOverrides, source = "flags")
   if (o.upstreams?.length) merged.upstream.servers = o.upstreams;
   if (o.kubeconfig !== undefined) merged.upstream.kubeconfig = o.kubeconfig;
   if (o.cache !== undefined) merged.cache.path = o.cache;
-  const parsed = configSchema.safeParse(merged);
+  const parsed = configSchema.safeParse(merged, PARSE_OPTIONS);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`Invalid ${source}: "${pathText(issue.path)}": ${issue.message}`);
