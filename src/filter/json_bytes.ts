@@ -16,6 +16,9 @@ export const COMMA = 0x2c;
 export const COLON = 0x3a;
 export const NEWLINE = 0x0a;
 
+/** The deepest nesting any scanner accepts, as Go's encoding/json and so the apiserver. */
+export const MAX_DEPTH = 10000;
+
 /** Byte classes outside strings: what a structural scan has to react to. */
 export const C_PLAIN = 0; // whitespace, `,`, `:`, and the letters/digits of numbers and literals
 export const C_QUOTE = 1;
@@ -122,7 +125,9 @@ export function skipValue(b: Uint8Array, i: number, end: number): number {
       if (!closed) j = stringTail(b, j, end);
     } else if (cls === 2) {
       if (depth === stack.length) {
-        const grown = new Uint8Array(depth * 2);
+        // Go's encoding/json (the apiserver's) refuses deeper nesting; so do the scanners.
+        if (depth >= MAX_DEPTH) throw new TypeError("Malformed JSON: nesting too deep");
+        const grown = new Uint8Array(Math.min(depth * 2, MAX_DEPTH));
         grown.set(stack);
         stack = grown;
       }

@@ -99,7 +99,11 @@ class ListFilter implements Transformer<Uint8Array, Uint8Array> {
   }
 
   transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>): void {
-    this.#process(chunk);
+    try {
+      this.#process(chunk);
+    } finally {
+      this.#items.endChunk();
+    }
     this.#out.flush(controller);
   }
 

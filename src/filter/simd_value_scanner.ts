@@ -83,10 +83,12 @@ export interface ItemScanner {
   /** True between an item's first byte and its end. */
   readonly active: boolean;
   /**
-   * As {@linkcode ValueScanner.scan}, for an object or array value. A chunk must not change
-   * while it is being scanned: the SIMD scanner copies it in once, on its first scan.
+   * As {@linkcode ValueScanner.scan}, for an object or array value. The SIMD scanner copies a
+   * chunk in on its first scan, so a chunk must not change until {@linkcode endChunk}.
    */
   scan(b: Uint8Array, i: number): number;
+  /** Done with the chunk: the next scan copies again, and the kernel no longer holds it. */
+  endChunk(): void;
 }
 
 /**
@@ -152,6 +154,10 @@ export class SimdValueScanner implements ItemScanner {
     }
   }
 
+  endChunk(): void {
+    this.#kernel.loaded = null;
+  }
+
   #save(x: KernelExports): void {
     const depth = x.depth.value as number;
     if (depth > this.#stack.length) this.#stack = new Uint8Array(depth * 2);
@@ -162,6 +168,11 @@ export class SimdValueScanner implements ItemScanner {
   }
 }
 
+/** {@linkcode ValueScanner} as an {@linkcode ItemScanner}: it reads chunks in place. */
+class PlainItemScanner extends ValueScanner implements ItemScanner {
+  endChunk(): void {}
+}
+
 /** Bytes of the shared kernel's memory (0 without one): one window, whatever the chunk sizes. */
 export function simdKernelBytes(): number {
   return kernel ? kernel.bytes.length : 0;
@@ -170,7 +181,7 @@ export function simdKernelBytes(): number {
 /** The SIMD scanner where WebAssembly runs, else the plain one; `simd: false` forces plain. */
 export function itemScanner(simd = true): ItemScanner {
   const k = simd ? sharedKernel() : null;
-  return k === null ? new ValueScanner() : new SimdValueScanner(k);
+  return k === null ? new PlainItemScanner() : new SimdValueScanner(k);
 }
 
 /**
@@ -184,7 +195,11 @@ export function skipValueFast(b: Uint8Array, i: number, end: number): number {
   const c = b[i];
   if (k === null || (c !== LBRACE && c !== LBRACKET)) return skipValue(b, i, end);
   const s = new SimdValueScanner(k);
-  const e = s.scan(end === b.length ? b : b.subarray(0, end), i);
-  if (e < 0) throw new TypeError("Malformed JSON: unterminated value");
-  return e;
+  try {
+    const e = s.scan(end === b.length ? b : b.subarray(0, end), i);
+    if (e < 0) throw new TypeError("Malformed JSON: unterminated value");
+    return e;
+  } finally {
+    s.endChunk();
+  }
 }

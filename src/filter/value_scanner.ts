@@ -11,11 +11,10 @@ import {
   isWs,
   LBRACE,
   LBRACKET,
+  MAX_DEPTH,
   QUOTE,
 } from "./json_bytes.ts";
 
-/** Go's encoding/json and the apiserver refuse deeper nesting; so does the scanner. */
-const MAX_DEPTH = 10000;
 const CLASS = BYTE_CLASS;
 
 /**

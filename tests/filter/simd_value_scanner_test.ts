@@ -16,7 +16,7 @@ import { ValueScanner } from "../../src/filter/value_scanner.ts";
 import { chunkings, enc, splitAt } from "./helpers.ts";
 
 /** Where in the chunks the value starting at chunks[0][0] ended, or the error message. */
-function end(scanner: ItemScanner, chunks: Uint8Array[]): string {
+function end(scanner: Pick<ItemScanner, "scan">, chunks: Uint8Array[]): string {
   try {
     for (let k = 0; k < chunks.length; k++) {
       if (chunks[k].length === 0) continue;
@@ -73,6 +73,34 @@ Deno.test("SimdValueScanner throws what ValueScanner throws on malformed values"
     same([bytes], text);
     same(splitAt(bytes, [Math.floor(bytes.length / 2)]), `${text} in two`);
   }
+});
+
+Deno.test("skipValueFast and skipValue both refuse nesting deeper than 10,000", () => {
+  const throws = (f: () => number) => {
+    try {
+      return `returned ${f()}`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  for (const depth of [10000, 10001]) {
+    const b = enc.encode(`${"[".repeat(depth)}${"]".repeat(depth)}`);
+    const plain = throws(() => skipValue(b, 0, b.length));
+    assertEquals(throws(() => skipValueFast(b, 0, b.length)), plain, `depth ${depth}`);
+    assertEquals(
+      plain,
+      depth === 10000 ? `returned ${2 * depth}` : "Malformed JSON: nesting too deep",
+    );
+  }
+});
+
+Deno.test("a buffer refilled after endChunk is scanned anew, not from the old copy", () => {
+  const buf = enc.encode('{"a":"xxxxxxxx"}');
+  const s = itemScanner();
+  assertEquals(s.scan(buf, 0), 16);
+  s.endChunk();
+  buf.set(enc.encode('{"a":1} ,{"b":2}'));
+  assertEquals(s.scan(buf, 0), 7);
 });
 
 Deno.test("SimdValueScanner agrees with ValueScanner on generated JSON and on garbage", () => {
