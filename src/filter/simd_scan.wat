@@ -31,8 +31,10 @@
     (local $x i64) (local $carry i64)
     (local.set $carry (i64.extend_i32_u (local.get $inStr)))
     (local.set $carry (i64.sub (i64.const 0) (local.get $carry)))
-    (local.set $lo (v128.const i8x16 6 36 70 68 68 108 36 4 4 5 5 82 34 83 34 0))
-    (local.set $hi (v128.const i8x16 1 0 2 4 8 16 32 64 0 0 0 0 0 0 0 0))
+    ;; Rows (bits) by high nibble: 0 (tab, LF, CR), 2 (space " + , - .), 3 (digits, colon),
+    ;; 4 (E), 6 (a e f l n), 7 (r s t u); the low-nibble table says which rows hold each.
+    (local.set $lo (v128.const i8x16 6 36 70 68 68 108 36 4 4 5 5 2 34 3 34 0))
+    (local.set $hi (v128.const i8x16 1 0 2 4 8 0 32 64 0 0 0 0 0 0 0 0))
     (block $out
       (loop $block
         (br_if $out (i32.ge_u (local.get $p) (local.get $end)))
@@ -42,56 +44,42 @@
         (local.set $q (i64.const 0))
         (local.set $bs (i64.const 0))
         (local.set $st (i64.const 0))
-        ;; Four 16-byte lanes. Brackets: byte|0x20 is 0x7b for `{[` and 0x7d for `}]`.
-        ;; Stray bytes: allowed ones have a common bit in the tables of their two nibbles.
+        ;; Four 16-byte lanes. Structural bytes are those without a common bit in the tables
+        ;; of their two nibbles: the tables hold the bytes a scan passes over outside strings
+        ;; (whitespace, `,:`, number and literal letters, the quote), so brackets and stray
+        ;; bytes come out of one lookup.
         (local.set $v (v128.load offset=0 (local.get $a)))
         (local.set $q (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))))))
         (local.set $bs (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))))
-        (local.set $st (i64.extend_i32_u (i8x16.bitmask (v128.or
-          (v128.or
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7b)))
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7d))))
-          (i8x16.eq
-            (v128.and
-              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
-              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
-            (i8x16.splat (i32.const 0)))))))
+        (local.set $st (i64.extend_i32_u (i8x16.bitmask (i8x16.eq
+          (v128.and
+            (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
+            (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+          (i8x16.splat (i32.const 0))))))
         (local.set $v (v128.load offset=16 (local.get $a)))
         (local.set $q (i64.or (local.get $q) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))))) (i64.const 16))))
         (local.set $bs (i64.or (local.get $bs) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))) (i64.const 16))))
-        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or
-          (v128.or
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7b)))
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7d))))
-          (i8x16.eq
-            (v128.and
-              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
-              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
-            (i8x16.splat (i32.const 0)))))) (i64.const 16))))
+        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq
+          (v128.and
+            (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
+            (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+          (i8x16.splat (i32.const 0))))) (i64.const 16))))
         (local.set $v (v128.load offset=32 (local.get $a)))
         (local.set $q (i64.or (local.get $q) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))))) (i64.const 32))))
         (local.set $bs (i64.or (local.get $bs) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))) (i64.const 32))))
-        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or
-          (v128.or
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7b)))
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7d))))
-          (i8x16.eq
-            (v128.and
-              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
-              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
-            (i8x16.splat (i32.const 0)))))) (i64.const 32))))
+        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq
+          (v128.and
+            (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
+            (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+          (i8x16.splat (i32.const 0))))) (i64.const 32))))
         (local.set $v (v128.load offset=48 (local.get $a)))
         (local.set $q (i64.or (local.get $q) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))))) (i64.const 48))))
         (local.set $bs (i64.or (local.get $bs) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))) (i64.const 48))))
-        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or
-          (v128.or
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7b)))
-            (i8x16.eq (v128.or (local.get $v) (i8x16.splat (i32.const 0x20))) (i8x16.splat (i32.const 0x7d))))
-          (i8x16.eq
-            (v128.and
-              (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
-              (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
-            (i8x16.splat (i32.const 0)))))) (i64.const 48))))
+        (local.set $st (i64.or (local.get $st) (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq
+          (v128.and
+            (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (i8x16.splat (i32.const 0x0f))))
+            (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+          (i8x16.splat (i32.const 0))))) (i64.const 48))))
         ;; Bits past the chunk's end describe stale memory.
         (local.set $valid (i64.const -1))
         (if (i32.lt_u (local.get $k) (i32.const 64))

@@ -75,6 +75,18 @@ Deno.test("SimdValueScanner throws what ValueScanner throws on malformed values"
   }
 });
 
+Deno.test("SimdValueScanner classifies every byte value outside a string as ValueScanner does", () => {
+  for (let c = 0; c < 256; c++) {
+    for (const at of [1, 17, 63, 64]) {
+      const bytes = new Uint8Array(at + 2).fill(0x20);
+      bytes[0] = 0x5b; // [
+      bytes[at] = c;
+      bytes[at + 1] = 0x5d; // ]
+      same([bytes], `byte 0x${c.toString(16)} at ${at}`);
+    }
+  }
+});
+
 Deno.test("skipValueFast and skipValue both refuse nesting deeper than 10,000", () => {
   const throws = (f: () => number) => {
     try {
