@@ -107,7 +107,11 @@ export function tableForObjects(
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const FLUSH_BYTES = 64 * 1024;
+/**
+ * Objects are sent in chunks of this many bytes: 256 KiB rather than 64 made an offline list
+ * ~10% faster for both a Deno client and curl (fewer writes), at 192 KiB more per open list.
+ */
+const FLUSH_BYTES = 256 * 1024;
 const COMMA = enc.encode(",");
 
 /**

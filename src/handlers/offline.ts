@@ -130,16 +130,20 @@ export async function serveOffline(deps: ProxyDeps, p: ProxyRequest): Promise<Re
     }
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
   }
-  const matches = (bytes: Uint8Array) => {
-    const v = new ByteItemView(bytes);
-    if (info.namespace !== "" && v.namespace !== info.namespace) return false;
-    return matchLabels(sel.labels, v.labels) &&
-      matchFields(
-        sel.fields,
-        (f) =>
-          f === "metadata.name" ? v.name : f === "metadata.namespace" ? v.namespace : v.field(f),
-      );
-  };
+  // A list with no selector (kubelet's, kube-proxy's) reads no object: parsing each one's
+  // labels only to match an empty selector was ~6% of an offline list.
+  const matches = info.namespace === "" && sel.labels.length === 0 && sel.fields.length === 0
+    ? () => true
+    : (bytes: Uint8Array) => {
+      const v = new ByteItemView(bytes);
+      if (info.namespace !== "" && v.namespace !== info.namespace) return false;
+      return (sel.labels.length === 0 || matchLabels(sel.labels, v.labels)) &&
+        matchFields(
+          sel.fields,
+          (f) =>
+            f === "metadata.name" ? v.name : f === "metadata.namespace" ? v.namespace : v.field(f),
+        );
+    };
   if (info.verb === "watch") {
     c.release();
     const body = offlineWatchBody(deps, p, c);
