@@ -178,9 +178,9 @@ export function simdKernelBytes(): number {
   return kernel ? kernel.bytes.length : 0;
 }
 
-/** The SIMD scanner where WebAssembly runs, else the plain one; `simd: false` forces plain. */
-export function itemScanner(simd = true): ItemScanner {
-  const k = simd ? sharedKernel() : null;
+/** The SIMD scanner where WebAssembly runs, else the plain one. */
+export function itemScanner(): ItemScanner {
+  const k = sharedKernel();
   return k === null ? new PlainItemScanner() : new SimdValueScanner(k);
 }
 
