@@ -19,7 +19,11 @@ const KUBELET = {
   accept: "application/vnd.kubernetes.protobuf,application/json",
   authorization: "Bearer bench",
 };
-const ROUNDS = 5;
+/**
+ * Rounds per comparison: the machine's noise (±20%) moved medians of 5 across the targets
+ * between runs.
+ */
+const ROUNDS = 9;
 
 /** MB/s of a list read to the end, median of ROUNDS, and the bytes read. */
 async function listRate(url: string): Promise<{ mbps: number; mb: number }> {
