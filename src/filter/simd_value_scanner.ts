@@ -80,8 +80,6 @@ function sharedKernel(): Kernel | null {
 
 /** What the list filter needs of a scanner of its items. */
 export interface ItemScanner {
-  /** True between an item's first byte and its end. */
-  readonly active: boolean;
   /**
    * As {@linkcode ValueScanner.scan}, for an object or array value. The SIMD scanner copies a
    * chunk in on its first scan, so a chunk must not change until {@linkcode endChunk}.
@@ -105,10 +103,6 @@ export class SimdValueScanner implements ItemScanner {
 
   constructor(k: Kernel) {
     this.#kernel = k;
-  }
-
-  get active(): boolean {
-    return this.#active;
   }
 
   scan(b: Uint8Array, i: number): number {
